@@ -15,6 +15,8 @@ export interface Enrollment {
   enrolledAt: Date;
   stoppedReason?: string;
   completedAt?: Date;
+  /** How the lead got in: `trigger` (their message matched a keyword) or `admin`. */
+  source?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -30,6 +32,7 @@ const enrollmentSchema = new Schema<Enrollment>(
     enrolledAt: { type: Date, required: true },
     stoppedReason: String,
     completedAt: Date,
+    source: String,
   },
   { collection: 'sequence_contacts', timestamps: true, versionKey: false },
 );
@@ -55,7 +58,8 @@ export class EnrollmentRepository {
    * second one, so callers race safely (a duplicate key means someone else won).
    */
   async insert(
-    fields: Pick<Enrollment, 'sequenceId' | 'leadId' | 'cycle' | 'enrolledAt' | 'nextTriggerAt'>,
+    fields: Pick<Enrollment, 'sequenceId' | 'leadId' | 'cycle' | 'enrolledAt' | 'nextTriggerAt'> &
+      Partial<Pick<Enrollment, 'source'>>,
   ): Promise<Enrollment> {
     return (await this.model.create({ ...fields, status: 'active', currentStep: 0 })).toObject();
   }
@@ -110,6 +114,15 @@ export class EnrollmentRepository {
       { $set: { status: 'stopped', stoppedReason: reason, nextTriggerAt: null } },
     );
     return result.modifiedCount;
+  }
+
+  /** Marks an active enrollment `failed` (e.g. its sequence was deleted); no more steps go. */
+  async fail(id: Types.ObjectId, reason: string): Promise<boolean> {
+    const result = await this.model.updateOne(
+      { _id: id, status: 'active' },
+      { $set: { status: 'failed', stoppedReason: reason, nextTriggerAt: null } },
+    );
+    return result.modifiedCount === 1;
   }
 
   async countBy(sequenceId: Types.ObjectId): Promise<Record<string, number>> {

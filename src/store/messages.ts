@@ -82,6 +82,9 @@ messageSchema.index({ status: 1, leaseUntil: 1 });
 messageSchema.index({ status: 1, sentAt: 1 });
 messageSchema.index({ waMessageId: 1 });
 
+/** The due time of a message held back while its campaign is not running. */
+export const PARKED_UNTIL = new Date(Date.UTC(9999, 0, 1));
+
 const INSERT_BATCH = 1000;
 const CLAIM_ORDER = [...new Set(Object.values(MESSAGE_PRIORITY))].sort((a, b) => a - b);
 
@@ -174,10 +177,17 @@ export class MessageRepository {
    * findAndModify makes FerretDB sort every pending message in memory on each claim
    * (measured: 240 ms per claim with 2,000 pending). On servers that read then write
    * (see DESIGN.md) two callers can get the same message: only {@link passFence}
-   * decides who sends it.
+   * decides who sends it. `kinds` limits the claim to those kinds (e.g. only `system`
+   * messages outside the send window).
    */
-  async claimNext(owner: string, now: Date, leaseMs: number): Promise<BroadcastMessage | null> {
-    for (const priority of CLAIM_ORDER) {
+  async claimNext(
+    owner: string,
+    now: Date,
+    leaseMs: number,
+    kinds?: readonly MessageKind[],
+  ): Promise<BroadcastMessage | null> {
+    const order = kinds ? CLAIM_ORDER.filter((p) => kinds.some((k) => MESSAGE_PRIORITY[k] === p)) : CLAIM_ORDER;
+    for (const priority of order) {
       const claimed = await this.model
         .findOneAndUpdate(
           { status: 'pending', priority, notBefore: { $lte: now } },
@@ -259,6 +269,52 @@ export class MessageRepository {
   }
 
   /**
+   * Gives back a claimed message whose campaign is not running (paused, not yet
+   * started): `pending` but due only at {@link PARKED_UNTIL}, so it is not claimed
+   * again until {@link unparkCampaign}.
+   */
+  async park(message: BroadcastMessage): Promise<void> {
+    await this.model.updateOne(
+      { _id: message._id, status: 'queued', attempt: message.attempt },
+      {
+        $set: { status: 'pending', notBefore: PARKED_UNTIL },
+        $inc: { attempt: -1 },
+        $unset: { leaseUntil: 1, claimedBy: 1 },
+      },
+    );
+  }
+
+  /** Holds back a campaign's pending messages (it was paused); returns how many. */
+  async parkCampaign(campaignId: Types.ObjectId): Promise<number> {
+    const result = await this.model.updateMany(
+      { campaignId, status: 'pending' },
+      { $set: { notBefore: PARKED_UNTIL } },
+    );
+    return result.modifiedCount;
+  }
+
+  /** Makes a campaign's held-back messages due at `now` (it runs again); returns how many. */
+  async unparkCampaign(campaignId: Types.ObjectId, now: Date): Promise<number> {
+    const result = await this.model.updateMany(
+      { campaignId, status: 'pending', notBefore: { $gte: PARKED_UNTIL } },
+      { $set: { notBefore: now } },
+    );
+    return result.modifiedCount;
+  }
+
+  /**
+   * Ends the leases `owner` holds, as at a restart of the process that owned them, so
+   * {@link releaseExpiredLeases} settles them now instead of after the lease. Returns how many.
+   */
+  async expireLeasesOf(owner: string): Promise<number> {
+    const result = await this.model.updateMany(
+      { status: 'queued', claimedBy: owner },
+      { $set: { leaseUntil: new Date(0) } },
+    );
+    return result.modifiedCount;
+  }
+
+  /**
    * Returns expired leases with no send attempt to `pending`, settles those whose
    * attempt has an outcome, and returns the rest: messages whose attempt began and
    * never finished, which only the transport can settle (`findSent`).
@@ -320,6 +376,15 @@ export class MessageRepository {
     return result.modifiedCount;
   }
 
+  /** Cancels an enrollment's pending step messages (unenrolled, stopped on reply); returns how many. */
+  async cancelForEnrollment(enrollmentId: Types.ObjectId, reason: string): Promise<number> {
+    const result = await this.model.updateMany(
+      { enrollmentId, status: 'pending' },
+      { $set: { status: 'cancelled', lastError: reason } },
+    );
+    return result.modifiedCount;
+  }
+
   /** Cancels a campaign's pending messages; returns how many. */
   async cancelForCampaign(campaignId: Types.ObjectId): Promise<number> {
     const result = await this.model.updateMany(
@@ -352,6 +417,14 @@ export class MessageRepository {
   /** How many messages went out since `since` (for hourly and daily caps). */
   async countSentSince(since: Date): Promise<number> {
     return this.model.countDocuments({ status: 'sent', sentAt: { $gte: since } });
+  }
+
+  /** When each message sent since `since` went out, oldest first (seeds the send caps). */
+  async sentTimesSince(since: Date): Promise<Date[]> {
+    const rows = await this.model
+      .find({ status: 'sent', sentAt: { $gte: since } }, { sentAt: 1, _id: 0 })
+      .lean<Pick<BroadcastMessage, 'sentAt'>[]>();
+    return rows.flatMap((row) => (row.sentAt ? [row.sentAt] : [])).sort((a, b) => a.getTime() - b.getTime());
   }
 
   async findByWaMessageId(waMessageId: string): Promise<BroadcastMessage | null> {
