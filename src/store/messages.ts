@@ -186,7 +186,8 @@ export class MessageRepository {
     leaseMs: number,
     kinds?: readonly MessageKind[],
   ): Promise<BroadcastMessage | null> {
-    const order = kinds ? CLAIM_ORDER.filter((p) => kinds.some((k) => MESSAGE_PRIORITY[k] === p)) : CLAIM_ORDER;
+    const wanted = kinds?.map((kind) => MESSAGE_PRIORITY[kind]);
+    const order = wanted ? CLAIM_ORDER.filter((p) => wanted.includes(p)) : CLAIM_ORDER;
     for (const priority of order) {
       const claimed = await this.model
         .findOneAndUpdate(
@@ -424,7 +425,8 @@ export class MessageRepository {
     const rows = await this.model
       .find({ status: 'sent', sentAt: { $gte: since } }, { sentAt: 1, _id: 0 })
       .lean<Pick<BroadcastMessage, 'sentAt'>[]>();
-    return rows.flatMap((row) => (row.sentAt ? [row.sentAt] : [])).sort((a, b) => a.getTime() - b.getTime());
+    const times = rows.flatMap((row) => (row.sentAt ? [row.sentAt] : []));
+    return times.sort((a, b) => a.getTime() - b.getTime());
   }
 
   async findByWaMessageId(waMessageId: string): Promise<BroadcastMessage | null> {
