@@ -32,7 +32,10 @@ const stepSchema = z.object({
     .optional(),
   condition: z
     .object({
-      temperatureIn: z.array(temperature).min(1, 'condition: name at least one temperature').optional(),
+      temperatureIn: z
+        .array(temperature)
+        .min(1, 'condition: name at least one temperature')
+        .optional(),
       noReplySinceEnrollment: z.boolean().optional(),
     })
     .optional(),
@@ -50,11 +53,16 @@ const sequenceSchema = z
     trigger: z
       .object({
         keywords: z
-          .array(z.string().trim().refine(isMatchableKeyword, 'trigger: each keyword needs a letter or digit'))
+          .array(
+            z
+              .string()
+              .trim()
+              .refine(isMatchableKeyword, 'trigger: each keyword needs a letter or digit'),
+          )
           .default([]),
-        match: z.enum(['exact', 'contains'], { error: 'trigger match: exact or contains' }).default(
-          'contains',
-        ),
+        match: z
+          .enum(['exact', 'contains'], { error: 'trigger match: exact or contains' })
+          .default('contains'),
       })
       .default({ keywords: [], match: 'contains' }),
     active: z.boolean().default(true),
@@ -87,8 +95,7 @@ export type StepDraft = SequenceDraft['steps'][number];
 
 /** The outcome of {@link validateSequence}. */
 export type SequenceValidation =
-  | { ok: true; sequence: SequenceDraft; totalDays: number }
-  | { ok: false; problems: string[] };
+  { ok: true; sequence: SequenceDraft; totalDays: number } | { ok: false; problems: string[] };
 
 /**
  * Checks a sequence definition: a name, at least one step, day numbers of 1 or more

@@ -55,9 +55,11 @@ export class SequenceJobs {
    */
   runNow(): Promise<TickSummary> {
     if (!this.running) {
-      this.running = this.tick.run(() => this.touchAll()).finally(() => {
-        this.running = null;
-      });
+      this.running = this.tick
+        .run(() => this.touchAll())
+        .finally(() => {
+          this.running = null;
+        });
       return this.running;
     }
     this.queued ??= this.running

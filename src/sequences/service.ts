@@ -11,12 +11,7 @@ export type EnrollmentSource = 'trigger' | 'admin';
 
 /** Why an enrollment was refused; `message` in {@link EnrollOutcome} says it for admins. */
 export type EnrollRefusal =
-  | 'unknown-sequence'
-  | 'unknown-lead'
-  | 'inactive'
-  | 'no-steps'
-  | 'opted-out'
-  | 'no-reentry';
+  'unknown-sequence' | 'unknown-lead' | 'inactive' | 'no-steps' | 'opted-out' | 'no-reentry';
 
 /** What {@link SequenceService.enroll} did. */
 export type EnrollOutcome =
@@ -26,8 +21,7 @@ export type EnrollOutcome =
 
 /** What {@link SequenceService.create} did. */
 export type CreateSequenceOutcome =
-  | { ok: true; sequence: Sequence }
-  | { ok: false; problems: string[] };
+  { ok: true; sequence: Sequence } | { ok: false; problems: string[] };
 
 /** What the service needs. */
 export interface SequenceServiceOptions {
@@ -57,12 +51,18 @@ export class SequenceService {
     if (!validation.ok) return validation;
 
     try {
-      const sequence = await this.options.store.sequences.create({ ...validation.sequence, createdBy });
+      const sequence = await this.options.store.sequences.create({
+        ...validation.sequence,
+        createdBy,
+      });
       return { ok: true, sequence };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const name = validation.sequence.name;
-      return { ok: false, problems: [`name: a sequence called "${name}" exists; choose another name`] };
+      return {
+        ok: false,
+        problems: [`name: a sequence called "${name}" exists; choose another name`],
+      };
     }
   }
 
@@ -166,7 +166,10 @@ export class SequenceService {
     );
   }
 
-  private async concurrentWinner(sequence: Sequence, leadId: Types.ObjectId): Promise<EnrollOutcome> {
+  private async concurrentWinner(
+    sequence: Sequence,
+    leadId: Types.ObjectId,
+  ): Promise<EnrollOutcome> {
     const winner = await this.options.store.enrollments.findLatest(sequence._id, leadId);
     if (winner) return { status: 'already-enrolled', enrollment: winner };
     throw new Error(`enrollment in "${sequence.name}" collided with one that cannot be read back`);

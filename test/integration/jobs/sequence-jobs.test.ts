@@ -14,7 +14,14 @@ afterAll(async () => {
   for (const agenda of agendas) await agenda.stop();
 });
 
-const EMPTY: TickSummary = { due: 0, messagesCreated: 0, skipped: 0, completed: 0, stopped: 0, failed: 0 };
+const EMPTY: TickSummary = {
+  due: 0,
+  messagesCreated: 0,
+  skipped: 0,
+  completed: 0,
+  stopped: 0,
+  failed: 0,
+};
 
 /** A tick that counts its runs and takes `ms` each. */
 function slowTick(ms: number) {
@@ -33,7 +40,7 @@ function slowTick(ms: number) {
 }
 
 describe('SequenceJobs', () => {
-  it('schedules the tick to recur, so a due enrollment gets its message without a request', async () => {
+  it('recurs, so a due enrollment gets its message with no request', async () => {
     const agenda = createAgenda(ctx.store.connection, { processEveryMs: 200 });
     agendas.push(agenda);
     const tick = new SequenceTick({ store: ctx.store, log: silentLogger, timing: OPEN_UTC });

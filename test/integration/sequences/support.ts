@@ -35,7 +35,13 @@ export function makeSequenceKit(
   const timing = options.timing ?? OPEN_UTC;
   const log = silentLogger;
   const created: number[] = [];
-  const service = new SequenceService({ store, clock, log, timing, onEnrolled: options.onEnrolled });
+  const service = new SequenceService({
+    store,
+    clock,
+    log,
+    timing,
+    onEnrolled: options.onEnrolled,
+  });
   const tick = new SequenceTick({
     store,
     clock,

@@ -82,7 +82,11 @@ describe('SequenceTick', () => {
         'Did you get a chance to look?',
         'Last call: 10% off this week.',
       ]);
-      expect(messages.map((m) => m.notBefore.getTime() - start)).toEqual([0, 2 * DAY_MS, 6 * DAY_MS]);
+      expect(messages.map((m) => m.notBefore.getTime() - start)).toEqual([
+        0,
+        2 * DAY_MS,
+        6 * DAY_MS,
+      ]);
       expect(await ctx.store.enrollments.findById(enrollment._id)).toMatchObject({
         status: 'completed',
         currentStep: 3,
@@ -180,7 +184,7 @@ describe('SequenceTick', () => {
   });
 
   describe('when the lead changes while enrolled', () => {
-    it('keeps their pending step and sends the next ones after a status or tag change', async () => {
+    it('keeps the pending step and sends the next after a status or tag change', async () => {
       const { tick, lead, enrollment, clock } = await enrolled();
       await tick.run();
 

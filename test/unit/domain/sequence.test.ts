@@ -55,7 +55,9 @@ describe('validateSequence', () => {
 
   it('asks for content in every step', () => {
     const steps = [{ dayNumber: 1, content: '   ' }];
-    expect(problemsOf({ ...VALID, steps })).toEqual(['step 1: content: write the text of the message']);
+    expect(problemsOf({ ...VALID, steps })).toEqual([
+      'step 1: content: write the text of the message',
+    ]);
   });
 
   it.each(['9:00', '24:00', '10:60', 'ten'])('refuses the send time %j', (sendTime) => {

@@ -5,8 +5,13 @@ import { stepDueAt } from '../../../src/domain/step-timing.js';
 const WINDOW = { startMinute: 9 * 60, endMinute: 20 * 60 };
 
 function due(enrolledAt: string, dayNumber: number, timeZone: string, sendTime?: string) {
-  return stepDueAt({ enrolledAt: new Date(enrolledAt), dayNumber, sendTime, timeZone, window: WINDOW })
-    .toISOString();
+  return stepDueAt({
+    enrolledAt: new Date(enrolledAt),
+    dayNumber,
+    sendTime,
+    timeZone,
+    window: WINDOW,
+  }).toISOString();
 }
 
 describe('stepDueAt', () => {
