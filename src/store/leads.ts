@@ -107,9 +107,10 @@ export class LeadRepository {
       .lean<Lead>();
   }
 
+  /** `$pullAll`, not `$pull` with `$in`: FerretDB 1.24 matches the latter and removes nothing. */
   async removeTags(id: Types.ObjectId, tags: string[]): Promise<Lead | null> {
     return this.model
-      .findByIdAndUpdate(id, { $pull: { tags: { $in: tags } } }, { new: true })
+      .findByIdAndUpdate(id, { $pullAll: { tags } }, { new: true })
       .lean<Lead>();
   }
 
