@@ -223,6 +223,11 @@ export class FakeTelegram {
 
   // ---- what the test reads ----
 
+  /** A mark in time: messages sent after it have a larger `messageId`. */
+  mark(): number {
+    return this.nextMessageId - 1;
+  }
+
   /** The bot's messages in a chat, oldest first (deleted ones included, flagged). */
   messages(chatId: number): BotMessage[] {
     return [...this.botMessages.values()]
