@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isMatchableKeyword } from './keywords.js';
 import { parseTimeOfDay } from './send-window.js';
 import { TEMPERATURES, type Temperature } from './status.js';
+import { validateTemplate } from './template.js';
 
 const MAX_NAME_LENGTH = 60;
 // WhatsApp refuses text messages longer than 65,536 characters; stay well under.
@@ -26,7 +27,12 @@ const stepSchema = z.object({
     .string({ error: 'content: the text of the message' })
     .trim()
     .min(1, 'content: write the text of the message')
-    .max(MAX_CONTENT_LENGTH, `content: at most ${MAX_CONTENT_LENGTH} characters`),
+    .max(MAX_CONTENT_LENGTH, `content: at most ${MAX_CONTENT_LENGTH} characters`)
+    .superRefine((content, ctx) => {
+      for (const problem of validateTemplate(content)) {
+        ctx.addIssue({ code: 'custom', message: `content: ${problem}` });
+      }
+    }),
   mediaUrl: z
     .url({ protocol: /^https?$/, error: 'mediaUrl: an http(s) address of an image' })
     .optional(),
@@ -99,8 +105,9 @@ export type SequenceValidation =
 
 /**
  * Checks a sequence definition: a name, at least one step, day numbers of 1 or more
- * in increasing order, content in every step, times as HH:MM. On failure lists every
- * problem, each naming the step (`step 2: ...`) and what to write instead.
+ * in increasing order, content in every step (a valid template), times as HH:MM. On
+ * failure lists every problem, each naming the step (`step 2: ...`) and what to write
+ * instead.
  */
 export function validateSequence(input: unknown): SequenceValidation {
   const result = sequenceSchema.safeParse(input);

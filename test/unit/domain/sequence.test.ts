@@ -67,6 +67,13 @@ describe('validateSequence', () => {
     ]);
   });
 
+  it('names a template mistake in a step’s content', () => {
+    const steps = [{ dayNumber: 1, content: 'Hi {{nam}}' }];
+    expect(problemsOf({ ...VALID, steps })).toEqual([
+      'step 1: content: unknown placeholder {{nam}}: use {{name}}, {{first_name}} or {{phone}}',
+    ]);
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf({ name: '', steps: [{ dayNumber: 0, content: '' }] });
     expect(problems).toHaveLength(3);
