@@ -6,12 +6,16 @@ import type { Types } from 'mongoose';
 import type { CampaignFigures } from '../events.js';
 import type { Campaign, Enrollment, Sequence } from '../store/index.js';
 
-/** Campaign lifecycle operations. */
+/**
+ * Campaign lifecycle operations. `pause`, `resume` and `cancel` throw errors whose
+ * `name` is CampaignNotFoundError, CampaignStateError or TransitionError, with a
+ * message written for admins, when the change is refused.
+ */
 export interface CampaignPort {
-  create(input: unknown, createdBy?: number): Promise<{ ok: true; campaign: Campaign } | { ok: false; problems: string[] }>;
+  create(input: unknown): Promise<{ ok: true; campaign: Campaign } | { ok: false; problems: string[] }>;
   pause(id: string): Promise<Campaign>;
   resume(id: string): Promise<Campaign>;
-  cancel(id: string): Promise<Campaign>;
+  cancel(id: string): Promise<{ campaign: Campaign; cancelled: number }>;
   figures(id: string): Promise<CampaignFigures>;
 }
 

@@ -49,30 +49,45 @@ export interface AdminBotHarness {
   readonly store: AdminDeps['store'];
 }
 
+/** What a test file adds to the bot: more deps, and how to stop what it started. */
+export interface HarnessSetup {
+  deps?: Partial<AdminDeps>;
+  stop?: () => Promise<void>;
+}
+
 /**
  * A test file's own database, fake Telegram server and running admin bot, stopped
- * after the file. `extra` adds or replaces deps (campaigns, sequences, dispatcher).
+ * after the file. `setup` adds or replaces deps (campaigns, sequences, dispatcher).
  */
 export function useAdminBot(
   label: string,
-  extra: (h: Omit<AdminBotHarness, 'admin' | 'deps'>) => Partial<AdminDeps> = () => ({}),
+  setup: (h: Omit<AdminBotHarness, 'admin' | 'deps'>) => Promise<HarnessSetup> | HarnessSetup = () => ({}),
   configOverrides: Record<string, string> = {},
 ): AdminBotHarness {
   const db = useTestStore(label);
-  const state = {} as { tg: FakeTelegram; admin: AdminBot; events: AppEvents; transport: TestTransport; deps: AdminDeps };
+  const state = {} as {
+    tg: FakeTelegram;
+    admin: AdminBot;
+    events: AppEvents;
+    transport: TestTransport;
+    deps: AdminDeps;
+    stop?: () => Promise<void>;
+  };
 
   beforeAll(async () => {
     state.tg = await FakeTelegram.start();
     state.events = new AppEvents();
     state.transport = new TestTransport();
     const base = { tg: state.tg, events: state.events, transport: state.transport, store: db.store };
+    const extra = await setup(base);
+    state.stop = extra.stop;
     state.deps = {
       config: testConfig(state.tg, configOverrides),
       store: db.store,
       events: state.events,
       log: silentLogger,
       transport: state.transport,
-      ...extra(base),
+      ...extra.deps,
     };
     state.admin = createAdminBot(state.deps, FAST_POLLING);
     await state.admin.start();
@@ -80,6 +95,7 @@ export function useAdminBot(
 
   afterAll(async () => {
     await state.admin?.stop();
+    await state.stop?.();
     await state.tg?.stop();
   });
 
