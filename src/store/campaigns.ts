@@ -107,7 +107,7 @@ export class CampaignRepository {
       .findOneAndUpdate(
         { _id: current._id, status: current.status },
         { $set: { status: to, ...fields } },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean<Campaign>();
   }

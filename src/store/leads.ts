@@ -90,7 +90,7 @@ export class LeadRepository {
 
   private async updateByPhone(phone: string, set: Record<string, unknown>) {
     if (Object.keys(set).length === 0) return this.findByPhone(phone);
-    return this.model.findOneAndUpdate({ phone }, { $set: set }, { new: true }).lean<Lead>();
+    return this.model.findOneAndUpdate({ phone }, { $set: set }, { returnDocument: 'after' }).lean<Lead>();
   }
 
   /** Updates fields of one lead; returns the lead after the change, or null. */
@@ -98,19 +98,19 @@ export class LeadRepository {
     id: Types.ObjectId,
     fields: Partial<Omit<Lead, '_id' | 'phone' | 'createdAt' | 'updatedAt'>>,
   ): Promise<Lead | null> {
-    return this.model.findByIdAndUpdate(id, { $set: fields }, { new: true }).lean<Lead>();
+    return this.model.findByIdAndUpdate(id, { $set: fields }, { returnDocument: 'after' }).lean<Lead>();
   }
 
   async addTags(id: Types.ObjectId, tags: string[]): Promise<Lead | null> {
     return this.model
-      .findByIdAndUpdate(id, { $addToSet: { tags: { $each: tags } } }, { new: true })
+      .findByIdAndUpdate(id, { $addToSet: { tags: { $each: tags } } }, { returnDocument: 'after' })
       .lean<Lead>();
   }
 
   /** `$pullAll`, not `$pull` with `$in`: FerretDB 1.24 matches the latter and removes nothing. */
   async removeTags(id: Types.ObjectId, tags: string[]): Promise<Lead | null> {
     return this.model
-      .findByIdAndUpdate(id, { $pullAll: { tags } }, { new: true })
+      .findByIdAndUpdate(id, { $pullAll: { tags } }, { returnDocument: 'after' })
       .lean<Lead>();
   }
 

@@ -200,7 +200,7 @@ export class MessageRepository {
             },
             $inc: { attempt: 1 },
           },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean<BroadcastMessage>();
       if (claimed) return claimed;

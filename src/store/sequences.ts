@@ -126,7 +126,7 @@ export class SequenceRepository {
   /** Replaces the steps (already validated and ordered) and re-derives `totalDays`. */
   async setSteps(id: Types.ObjectId, steps: SequenceStep[]): Promise<Sequence | null> {
     return this.model
-      .findByIdAndUpdate(id, { $set: { steps, totalDays: totalDaysOf(steps) } }, { new: true })
+      .findByIdAndUpdate(id, { $set: { steps, totalDays: totalDaysOf(steps) } }, { returnDocument: 'after' })
       .lean<Sequence>();
   }
 
@@ -134,6 +134,6 @@ export class SequenceRepository {
     id: Types.ObjectId,
     fields: Partial<Pick<Sequence, 'active' | 'stopOnReply' | 'allowReentry' | 'description' | 'trigger'>>,
   ): Promise<Sequence | null> {
-    return this.model.findByIdAndUpdate(id, { $set: fields }, { new: true }).lean<Sequence>();
+    return this.model.findByIdAndUpdate(id, { $set: fields }, { returnDocument: 'after' }).lean<Sequence>();
   }
 }
