@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 
 /** The result of a health check: `ok` with the state of each part, and why not when not. */
@@ -16,6 +16,8 @@ export interface HttpDeps {
   health(): Promise<Health>;
   /** Prometheus text exposition. */
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** Another handler tried first (the Telegram webhook); returns false when not its path. */
+  extra?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 /** A running HTTP server with its bound port. */
@@ -34,6 +36,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpHandle> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const reply = async () => {
+      if (deps.extra?.(request, response)) return;
       if (request.method !== 'GET') {
         response.writeHead(405, { allow: 'GET' }).end();
       } else if (path === '/healthz') {

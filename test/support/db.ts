@@ -34,3 +34,10 @@ export function useTestStore(label: string): { readonly store: Store; readonly d
 
   return state;
 }
+
+/** `uri` with its database name set to `dbName` (any name or options it had are kept otherwise). */
+export function uriWithDb(uri: string, dbName: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)\/?([^?]*)(\?.*)?$/.exec(uri);
+  if (!match) throw new Error(`not a MongoDB address: ${uri}`);
+  return `${match[1]}/${dbName}${match[3] ?? ''}`;
+}
