@@ -59,7 +59,7 @@ export class InboundHandler {
 
   constructor(private readonly options: InboundHandlerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.log = options.log;
+    this.log = options.log.child({ module: 'inbound' });
   }
 
   /** Handles every `inbound` event of `transport`; returns a function that stops it. */

@@ -23,13 +23,16 @@ export class SequenceJobs {
   private running: Promise<TickSummary> | null = null;
   private queued: Promise<TickSummary> | null = null;
   private readonly touchers = new Set<() => Promise<void>>();
+  private readonly log: Logger;
 
   constructor(
     private readonly agenda: Agenda,
     private readonly tick: SequenceTick,
-    private readonly log: Logger,
+    log: Logger,
     private readonly options: SequenceJobsOptions = {},
-  ) {}
+  ) {
+    this.log = log.child({ module: 'sequence-jobs' });
+  }
 
   /** Defines the job and schedules it to recur; call before `agenda.start()`. */
   async schedule(): Promise<void> {

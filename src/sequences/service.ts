@@ -40,9 +40,11 @@ export interface SequenceServiceOptions {
  */
 export class SequenceService {
   private readonly clock: Clock;
+  private readonly log: Logger;
 
   constructor(private readonly options: SequenceServiceOptions) {
     this.clock = options.clock ?? systemClock;
+    this.log = options.log.child({ module: 'sequences' });
   }
 
   /** Validates and stores a sequence; a taken name is reported like any other problem. */
@@ -113,7 +115,7 @@ export class SequenceService {
     };
     try {
       const enrollment = await store.enrollments.insert(fields);
-      this.options.log.info(
+      this.log.info(
         { sequenceId: String(sequence._id), enrollmentId: String(enrollment._id), source },
         'lead enrolled',
       );

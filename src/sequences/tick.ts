@@ -51,9 +51,11 @@ interface StepResult {
  */
 export class SequenceTick {
   private readonly clock: Clock;
+  private readonly log: Logger;
 
   constructor(private readonly options: SequenceTickOptions) {
     this.clock = options.clock ?? systemClock;
+    this.log = options.log.child({ module: 'sequence-tick' });
   }
 
   /**
@@ -86,7 +88,7 @@ export class SequenceTick {
       await onBatch?.();
     }
 
-    if (summary.due > 0) this.options.log.info(summary, 'sequence tick');
+    if (summary.due > 0) this.log.info(summary, 'sequence tick');
     return summary;
   }
 
@@ -124,7 +126,7 @@ export class SequenceTick {
       if (!sequences.has(key)) sequences.set(key, this.options.store.sequences.findById(key));
       return await this.handle(enrollment, await sequences.get(key)!, now);
     } catch (error) {
-      this.options.log.error(
+      this.log.error(
         { err: error, enrollmentId: String(enrollment._id) },
         'sequence step failed; retrying on the next tick',
       );
@@ -220,7 +222,7 @@ export class SequenceTick {
         : { currentStep: nextIndex, nextTriggerAt: null, completedAt: now },
     );
     if (moved && !next) {
-      this.options.log.debug({ enrollmentId: String(enrollment._id) }, 'enrollment completed');
+      this.log.debug({ enrollmentId: String(enrollment._id) }, 'enrollment completed');
     }
     return moved && !next;
   }
