@@ -125,6 +125,19 @@ export class EnrollmentRepository {
     return result.modifiedCount === 1;
   }
 
+  /**
+   * Moves the position of a sequence's active enrollments at or after step `fromIndex`
+   * by `delta`, after a step was inserted (+1) or removed (-1) there, so each keeps
+   * pointing at the same next step. Returns how many moved.
+   */
+  async shiftPositions(sequenceId: Types.ObjectId, fromIndex: number, delta: 1 | -1): Promise<number> {
+    const result = await this.model.updateMany(
+      { sequenceId, status: 'active', currentStep: { $gte: fromIndex } },
+      { $inc: { currentStep: delta } },
+    );
+    return result.modifiedCount;
+  }
+
   async countBy(sequenceId: Types.ObjectId): Promise<Record<string, number>> {
     const rows = await this.model.aggregate<{ _id: string; n: number }>([
       { $match: { sequenceId } },
