@@ -224,7 +224,7 @@ function leadWizard(kit: AdminKit, service: LeadService) {
     const phone = await form.ask({
       text: html`New lead. What is the phone number? (with the country code, like +34 600 111 222)`,
       read: async (answer) => {
-        const parsed = textAnswer((text) => service.parsePhone(text))(answer);
+        const parsed = await textAnswer((text) => service.parsePhone(text))(answer);
         if (!parsed.ok) return parsed;
         const taken = await conversation.external(async () => !!(await kit.store.leads.findByPhone(parsed.value)));
         return taken ? { ok: false, reason: `${parsed.value} is already a lead (/lead ${parsed.value})` } : parsed;

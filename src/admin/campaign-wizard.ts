@@ -97,7 +97,7 @@ export function campaignWizard(kit: AdminKit) {
       choices: [{ label: 'Now', value: null }],
       read: async (answer) => {
         const now = new Date(await nowMs());
-        const parsed = textAnswer((text) => parseWhen(text, now, zone))(answer);
+        const parsed = await textAnswer((text) => parseWhen(text, now, zone))(answer);
         return parsed.ok ? { ok: true, value: parsed.value.getTime() } : parsed;
       },
     });

@@ -103,7 +103,9 @@ function capitalize(text: string): string {
  * Reads a text answer with `parse`; other kinds of message (a photo, a sticker) are
  * asked again with a note that text is wanted.
  */
-export function textAnswer<T>(parse: (text: string) => Parsed<T>): (answer: Context) => Parsed<T> {
+export function textAnswer<T>(
+  parse: (text: string) => Parsed<T> | Promise<Parsed<T>>,
+): (answer: Context) => Parsed<T> | Promise<Parsed<T>> {
   return (answer) => {
     const text = answer.message?.text;
     if (text === undefined) return { ok: false, reason: 'please answer with a text message' };
