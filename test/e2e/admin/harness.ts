@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createAdminBot, type AdminBot, type AdminBotOptions } from '../../../src/admin/bot.js';
 import type { AdminDeps, TransportView } from '../../../src/admin/context.js';
 import { parseConfig, type Config } from '../../../src/config.js';
 import { AppEvents } from '../../../src/events.js';
-import { silentLogger } from '../../../src/log.js';
+import { silentLogger, type Logger } from '../../../src/log.js';
 import type { TransportState } from '../../../src/transport/port.js';
 import { useTestStore } from '../../support/db.js';
 import { FakeTelegram, type FakeUser } from '../../support/fake-telegram.js';
@@ -127,4 +129,16 @@ export async function collectionCounts(store: AdminDeps['store']): Promise<Recor
   const counts: Record<string, number> = {};
   for (const name of names) counts[name] = await store.connection.db!.collection(name).countDocuments();
   return counts;
+}
+
+/** A logger that keeps every line it writes, parsed, for tests that read logs. */
+export function captureLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug' }, stream), lines };
 }
