@@ -115,7 +115,7 @@ async function switchSending(kit: AdminKit, ctx: AdminContext, to: 'pause' | 're
   }
 
   const adminId = ctx.from!.id;
-  if (to === 'pause') await dispatcher.pause(`paused by admin ${adminId}`);
+  if (to === 'pause') await dispatcher.pause(`paused by ${ctx.from!.first_name} with /pause_all`);
   else await dispatcher.resume();
   await kit.audit.record(adminId, to === 'pause' ? 'sending.paused' : 'sending.resumed');
   await ctx.reply(
