@@ -75,11 +75,16 @@ export interface SimulatedTransportOptions {
   outboxPath: string;
   /** HTTP port on 127.0.0.1 for `/inbound` and `/faults`; 0 (default) picks a free one. */
   port?: number;
-  /** How long each send takes, in ms (default 0). */
+  /** How long each send takes before its outbox line is written, in ms (default 0). */
   latencyMs?: number;
+  /**
+   * How long `send` takes to resolve after the line is written (the server's answer),
+   * in ms (default 0): the window in which a crash leaves a sent message unrecorded.
+   */
+  confirmDelayMs?: number;
   /** How long a `timeout` fault hangs before giving up, in ms (default 10 minutes). */
   hangMs?: number;
-  /** Ack timings (default server 5 ms, delivered 30 ms, read 80 ms); false: no acks. */
+  /** Ack timings (default server 20 ms, delivered 150 ms, read 400 ms); false: no acks. */
   ackDelaysMs?: AckDelaysMs | false;
   log?: Logger;
 }
@@ -90,7 +95,7 @@ interface CountedFault {
   remaining: number;
 }
 
-const DEFAULT_ACK_DELAYS: AckDelaysMs = { server: 5, delivered: 30, read: 80 };
+const DEFAULT_ACK_DELAYS: AckDelaysMs = { server: 20, delivered: 150, read: 400 };
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
@@ -161,7 +166,7 @@ export class SimulatedTransport extends EventEmitter<TransportEvents> implements
       throw new TransportUnavailableError(`simulated transport is ${this.currentState}`);
     }
     if (this.unknownNumbers.has(to)) {
-      throw new PermanentSendError(`${maskPhone(to)} is not on WhatsApp`);
+      throw new PermanentSendError('the number is not on WhatsApp');
     }
     const fault = this.takeFault(to);
     if (fault === 'timeout') return this.hang();
@@ -170,6 +175,7 @@ export class SimulatedTransport extends EventEmitter<TransportEvents> implements
 
     const id = await this.writeOutbox(to, content);
     this.scheduleAcks(id);
+    if (this.options.confirmDelayMs) await this.delay(this.options.confirmDelayMs);
     if (fault === 'deliver-then-throw') {
       throw new TransientSendError('simulated failure after delivery', true);
     }
@@ -260,6 +266,7 @@ export class SimulatedTransport extends EventEmitter<TransportEvents> implements
     };
     // appendFile resolves once the kernel has the bytes: a killed process keeps them.
     await appendFile(this.options.outboxPath, `${JSON.stringify(line)}\n`);
+    this.log.debug({ to: maskPhone(to), id: line.id }, 'outbox line written');
     return line.id;
   }
 

@@ -26,14 +26,9 @@ const { Client, LocalAuth, MessageMedia } = pkg;
 /** The part of whatsapp-web.js's Client this transport uses; tests hand in a stand-in. */
 export type WhatsAppClient = Pick<
   WAClient,
-  | 'initialize'
-  | 'destroy'
-  | 'sendMessage'
-  | 'getNumberId'
-  | 'getChatById'
-  | 'on'
-  | 'removeAllListeners'
->;
+  'initialize' | 'destroy' | 'sendMessage' | 'getNumberId' | 'getChatById'
+> &
+  Pick<EventEmitter, 'on' | 'removeAllListeners'>;
 
 /** Builds a client from the options this transport chose (LocalAuth, puppeteer settings). */
 export type WhatsAppClientFactory = (options: ClientOptions) => WhatsAppClient;

@@ -1,0 +1,246 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { campaignMessageFor } from '../../../src/campaigns/audience.js';
+import type { Campaign, Lead } from '../../../src/store/index.js';
+import { recordEvents, seedLeads, SendingHarness } from '../../support/campaigns.js';
+import { useTestStore } from '../../support/db.js';
+import { tempDir, waitFor } from '../../support/sending.js';
+
+const ctx = useTestStore('campaign_flow');
+const dir = tempDir('campaign-flow');
+const TEMPLATE = '{Hi|Hello|Hey} {{first_name|there}}, our {spring|new season} offers are in.';
+
+let harness: SendingHarness;
+let leads: Lead[];
+
+afterAll(() => dir.remove());
+
+beforeEach(async () => {
+  for (const model of Object.values(ctx.store.connection.models)) await model.deleteMany({});
+  leads = await seedLeads(ctx.store, { prospects: 30, customers: 15, optedOut: 5 });
+});
+
+afterEach(async () => {
+  await harness?.stop();
+});
+
+async function createCampaign(minDelaySeconds: number, maxDelaySeconds: number): Promise<Campaign> {
+  const outcome = await harness.campaigns.create({
+    title: 'Spring offers',
+    message: TEMPLATE,
+    target: { status: 'prospect' },
+    minDelaySeconds,
+    maxDelaySeconds,
+    scheduledAt: new Date(),
+  });
+  if (!outcome.ok) throw new Error(outcome.problems.join('; '));
+  return outcome.campaign;
+}
+
+/** Runs the watcher until the campaign is completed. */
+async function untilCompleted(campaign: Campaign, timeoutMs = 30_000) {
+  await waitFor(async () => {
+    await harness.campaigns.watch();
+    return (await ctx.store.campaigns.findById(campaign._id))?.status === 'completed';
+  }, timeoutMs, 100);
+}
+
+const prospects = () => leads.filter((lead) => lead.status === 'prospect' && !lead.optedOutAt);
+
+describe('a campaign to 30 of 50 leads with gaps of 50 to 100 ms', () => {
+  it('sends one personalized message per prospect, paced, and completes', async () => {
+    const drawn: number[] = [];
+    const random = () => {
+      const value = Math.random();
+      drawn.push(value);
+      return value;
+    };
+    harness = await new SendingHarness(ctx.store, { dir: dir.path, random }).start();
+    const seen = recordEvents(harness.events);
+    const campaign = await createCampaign(0.05, 0.1);
+
+    expect(await harness.campaigns.start(campaign._id)).toEqual({ started: true, recipients: 30 });
+    await untilCompleted(campaign);
+
+    const outbox = await harness.transport.readOutbox();
+    expect(outbox).toHaveLength(30);
+    const phones = new Set(prospects().map((lead) => lead.phone));
+    expect(new Set(outbox.map((line) => line.to))).toEqual(phones);
+    for (const line of outbox) {
+      const lead = prospects().find((l) => l.phone === line.to)!;
+      expect(line.text).toMatch(/^(Hi|Hello|Hey) \S+, our (spring|new season) offers are in\.$/);
+      expect(line.text).toContain(lead.name.split(' ')[0]);
+    }
+
+    // Each gap drawn lies in [50, 100] ms, and no two sends came closer than 50 ms.
+    const gapsMs = drawn.map((r) => 50 + 50 * r);
+    expect(gapsMs.every((gap) => gap >= 50 && gap <= 100)).toBe(true);
+    const times = outbox.map((line) => Date.parse(line.at));
+    const spacing = times.slice(1).map((t, i) => t - times[i]!);
+    const latency = harness.dispatcher.metrics().sendLatencyMs;
+    const allowanceMs = 250 + latency.max;
+    expect(Math.min(...spacing)).toBeGreaterThanOrEqual(50);
+    expect(Math.max(...spacing)).toBeLessThanOrEqual(100 + allowanceMs);
+
+    const finished = seen.filter(([name]) => name === 'campaign-finished');
+    expect(finished).toHaveLength(1);
+    expect(finished[0]![3]).toMatchObject({ total: 30, sent: 30, failed: 0, pending: 0 });
+    expect(seen.filter(([name]) => name === 'campaign-started')).toEqual([
+      ['campaign-started', campaign._id.toHexString(), 'Spring offers', 30],
+    ]);
+  });
+});
+
+describe('pause, resume and cancel', () => {
+  it('stops before the 11th send when paused after 10; resume sends the rest once', async () => {
+    harness = await new SendingHarness(ctx.store, { dir: dir.path }).start();
+    const campaign = await createCampaign(0.2, 0.3);
+    let pausing: Promise<unknown> | undefined;
+    harness.dispatcher.on('sent', () => {
+      if (harness.dispatcher.metrics().sent === 10) pausing = harness.campaigns.pause(campaign._id);
+    });
+
+    await harness.campaigns.start(campaign._id);
+    await waitFor(() => pausing !== undefined);
+    await pausing;
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await harness.transport.readOutbox()).toHaveLength(10);
+    expect((await ctx.store.campaigns.findById(campaign._id))?.status).toBe('paused');
+
+    await harness.campaigns.resume(campaign._id);
+    await untilCompleted(campaign);
+    const outbox = await harness.transport.readOutbox();
+    expect(outbox).toHaveLength(30);
+    expect(new Set(outbox.map((line) => line.to)).size).toBe(30);
+  });
+
+  it('leaves every message not yet sent cancelled', async () => {
+    harness = await new SendingHarness(ctx.store, { dir: dir.path }).start();
+    const campaign = await createCampaign(0.2, 0.3);
+    let cancelling: Promise<{ cancelled: number }> | undefined;
+    harness.dispatcher.on('sent', () => {
+      if (harness.dispatcher.metrics().sent === 5) {
+        cancelling = harness.campaigns.cancel(campaign._id);
+      }
+    });
+
+    await harness.campaigns.start(campaign._id);
+    await waitFor(() => cancelling !== undefined);
+    expect((await cancelling!).cancelled).toBe(25);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+
+    expect(await harness.transport.readOutbox()).toHaveLength(5);
+    const figures = await harness.campaigns.figures(campaign._id);
+    expect(figures).toMatchObject({ total: 30, sent: 5, cancelled: 25, pending: 0, queued: 0 });
+    expect((await ctx.store.campaigns.findById(campaign._id))?.status).toBe('cancelled');
+  });
+
+  it('refuses to pause a campaign that has not started, naming what it can become', async () => {
+    harness = await new SendingHarness(ctx.store, { dir: dir.path }).start();
+    const campaign = await createCampaign(0.05, 0.1);
+    await expect(harness.campaigns.pause(campaign._id)).rejects.toThrow(
+      'a campaign that is scheduled cannot become paused; it can become running or cancelled',
+    );
+  });
+});
+
+describe('start', () => {
+  it('inserts nothing and sends nothing more when run a second time', async () => {
+    harness = await new SendingHarness(ctx.store, { dir: dir.path }).start();
+    const campaign = await createCampaign(0.01, 0.02);
+    const [first, second] = await Promise.all([
+      harness.campaigns.start(campaign._id),
+      harness.campaigns.start(campaign._id),
+    ]);
+    expect([first, second]).toEqual([
+      { started: true, recipients: 30 },
+      { started: true, recipients: 30 },
+    ]);
+    expect(await harness.campaigns.start(campaign._id)).toEqual({
+      started: false,
+      reason: 'it is running',
+    });
+    await untilCompleted(campaign);
+    expect(await harness.transport.readOutbox()).toHaveLength(30);
+  });
+
+  it('after a crash between inserting and running, a rerun adds only what is missing', async () => {
+    harness = await new SendingHarness(ctx.store, { dir: dir.path }).start();
+    const campaign = await createCampaign(0.01, 0.02);
+    const firstHalf = prospects().slice(0, 15);
+    const messages = firstHalf.map((lead) => campaignMessageFor(campaign, lead, new Date()));
+    await ctx.store.messages.insertMany(messages);
+    // The dispatcher meets these while the campaign is still scheduled and holds them back.
+    harness.dispatcher.wake();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await harness.transport.readOutbox()).toHaveLength(0);
+
+    expect(await harness.campaigns.start(campaign._id)).toEqual({ started: true, recipients: 30 });
+    await untilCompleted(campaign);
+    const outbox = await harness.transport.readOutbox();
+    expect(outbox).toHaveLength(30);
+    expect(new Set(outbox.map((line) => line.to)).size).toBe(30);
+  });
+
+  it('waits until the scheduled time', async () => {
+    harness = await new SendingHarness(ctx.store, { dir: dir.path }).start();
+    const outcome = await harness.campaigns.create({
+      title: 'Later',
+      message: 'Hello',
+      target: { status: 'all' },
+      minDelaySeconds: 1,
+      maxDelaySeconds: 2,
+      scheduledAt: new Date(Date.now() + 60_000),
+    });
+    if (!outcome.ok) throw new Error('invalid');
+    expect(await harness.campaigns.start(outcome.campaign._id)).toEqual({
+      started: false,
+      reason: 'not due yet',
+    });
+    expect(await ctx.store.messages.model.countDocuments({})).toBe(0);
+  });
+});
+
+describe('create', () => {
+  it('lists every problem with what to fix and stores nothing', async () => {
+    const options = { dir: dir.path, minDelayFloorSeconds: 5 };
+    harness = await new SendingHarness(ctx.store, options).start();
+    const outcome = await harness.campaigns.create({
+      title: '',
+      message: 'Hi {{nmae}}',
+      target: { status: 'prospect' },
+      minDelaySeconds: 1,
+      maxDelaySeconds: 0.5,
+      scheduledAt: new Date(),
+    });
+    expect(outcome).toEqual({
+      ok: false,
+      problems: [
+        'title: write a title',
+        'message: unknown placeholder {{nmae}}: use {{name}}, {{first_name}} or {{phone}}',
+        'minDelaySeconds: wait at least 5 seconds between messages ' +
+          '(shorter gaps get accounts banned)',
+        'maxDelaySeconds: make the longest gap at least the shortest gap',
+      ],
+    });
+    expect(await ctx.store.campaigns.count()).toBe(0);
+  });
+});
+
+describe('figures', () => {
+  it('counts delivered and read from the transport’s acks', async () => {
+    harness = await new SendingHarness(ctx.store, {
+      dir: dir.path,
+      transport: { ackDelaysMs: { server: 5, delivered: 20, read: 40 } },
+    }).start();
+    const campaign = await createCampaign(0.01, 0.02);
+    await harness.campaigns.start(campaign._id);
+    await untilCompleted(campaign);
+    await waitFor(async () => (await harness.campaigns.figures(campaign._id)).read === 30, 10_000);
+    expect(await harness.campaigns.figures(campaign._id)).toMatchObject({
+      total: 30,
+      sent: 30,
+      delivered: 30,
+      read: 30,
+    });
+  });
+});
