@@ -33,7 +33,10 @@ const REFUSALS = new Set(['CampaignNotFoundError', 'CampaignStateError', 'Transi
 export function campaignCommands(kit: AdminKit): AdminModule {
   const composer = new Composer<AdminContext>();
   const args = new ArgCommands('campaign_args');
-  const idQuestion = textQuestion('Which campaign? Send its id (from /campaigns).', parseCampaignId);
+  const idQuestion = textQuestion(
+    'Which campaign? Send its id (from /campaigns).',
+    parseCampaignId,
+  );
 
   composer.command('campaign_new', async (ctx) => {
     const line = commandArgs(ctx);
@@ -58,7 +61,12 @@ export function campaignCommands(kit: AdminKit): AdminModule {
     const [, action, id] = ctx.match as RegExpMatchArray;
     await ctx.answerCallbackQuery();
     if (action === 'cancel') return confirmCancel(kit, ctx, id!);
-    await changeCampaign(kit, ctx, action === 'cancel!' ? 'cancel' : (action as 'pause' | 'resume'), id!);
+    await changeCampaign(
+      kit,
+      ctx,
+      action === 'cancel!' ? 'cancel' : (action as 'pause' | 'resume'),
+      id!,
+    );
   });
 
   args.register(composer, {
@@ -81,12 +89,18 @@ export function campaignCommands(kit: AdminKit): AdminModule {
   args.register(composer, {
     command: 'campaign_test',
     usage: '/campaign_test <id> <phone>',
-    questions: [idQuestion, textQuestion('To which number? (your own, with the country code)', (t) => leads.parsePhone(t))],
+    questions: [
+      idQuestion,
+      textQuestion('To which number? (your own, with the country code)', (t) =>
+        leads.parsePhone(t),
+      ),
+    ],
     split: (line) => {
       const [id = '', ...phone] = line.split(/\s+/);
       const parsed = parseCampaignId(id);
       if (!parsed.ok) return parsed;
-      if (!phone.length) return { ok: false, reason: 'give the campaign id and then the phone number' };
+      if (!phone.length)
+        return { ok: false, reason: 'give the campaign id and then the phone number' };
       return { ok: true, value: [id, phone.join(' ')] };
     },
     run: (ctx, [id, phone]) => sendTest(kit, leads, ctx, id!, phone!),
@@ -104,7 +118,10 @@ export function campaignCommands(kit: AdminKit): AdminModule {
     help: {
       title: 'Campaigns',
       lines: [
-        ['/campaign_new', 'create one, step by step; or /campaign_new Title | Message | when | target | gaps'],
+        [
+          '/campaign_new',
+          'create one, step by step; or /campaign_new Title | Message | when | target | gaps',
+        ],
         ['/campaigns', 'all campaigns, newest first'],
         ['/campaign <id>', 'progress, figures and failure reasons'],
         ['/campaign_pause <id>', 'hold the messages not yet sent'],
@@ -138,11 +155,17 @@ async function notAvailable(ctx: Context): Promise<void> {
 
 // ---- list and details ----
 
-async function campaignPage(kit: AdminKit, page: number): Promise<{ text: Html; keyboard: InlineKeyboard }> {
+async function campaignPage(
+  kit: AdminKit,
+  page: number,
+): Promise<{ text: Html; keyboard: InlineKeyboard }> {
   const total = await kit.store.campaigns.count();
   const pages = Math.max(1, Math.ceil(total / CAMPAIGNS_PER_PAGE));
   const current = Math.min(Math.max(0, page), pages - 1);
-  const campaigns = await kit.store.campaigns.list(current * CAMPAIGNS_PER_PAGE, CAMPAIGNS_PER_PAGE);
+  const campaigns = await kit.store.campaigns.list(
+    current * CAMPAIGNS_PER_PAGE,
+    CAMPAIGNS_PER_PAGE,
+  );
   const keyboard = new InlineKeyboard();
   if (!campaigns.length) {
     return { text: html`No campaigns yet. Create one with /campaign_new.`, keyboard };
@@ -165,7 +188,9 @@ async function showCampaign(kit: AdminKit, ctx: Context, id: string): Promise<vo
     await replyHtml(ctx, html`There is no campaign with the id ${id}; /campaigns lists them.`);
     return;
   }
-  await replyHtml(ctx, await campaignDetails(kit, campaign), { reply_markup: actionKeyboard(campaign) });
+  await replyHtml(ctx, await campaignDetails(kit, campaign), {
+    reply_markup: actionKeyboard(campaign),
+  });
 }
 
 /** A campaign's card: status, times, audience, message, figures and top failure reasons. */
@@ -187,7 +212,11 @@ export async function campaignDetails(kit: AdminKit, campaign: Campaign): Promis
   return joinHtml(lines);
 }
 
-async function figuresText(kit: AdminKit, campaigns: CampaignPort, campaign: Campaign): Promise<Html> {
+async function figuresText(
+  kit: AdminKit,
+  campaigns: CampaignPort,
+  campaign: Campaign,
+): Promise<Html> {
   const f = await campaigns.figures(campaign._id.toHexString());
   if (f.total === 0) return html`No messages yet: they are made when the campaign starts.`;
   const done = f.sent + f.failed + f.cancelled;
@@ -210,8 +239,10 @@ function actionKeyboard(campaign: Campaign): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   if (campaign.status === 'running') keyboard.text('Pause', `ca:pause:${id}`);
   if (campaign.status === 'paused') keyboard.text('Resume', `ca:resume:${id}`);
-  if (!['completed', 'cancelled'].includes(campaign.status)) keyboard.text('Cancel campaign', `ca:cancel:${id}`);
-  if (campaign.status === 'running' || campaign.status === 'paused') keyboard.text('Refresh', `co:${id}`);
+  if (!['completed', 'cancelled'].includes(campaign.status))
+    keyboard.text('Cancel campaign', `ca:cancel:${id}`);
+  if (campaign.status === 'running' || campaign.status === 'paused')
+    keyboard.text('Refresh', `co:${id}`);
   return keyboard;
 }
 
@@ -220,9 +251,13 @@ function actionKeyboard(campaign: Campaign): InlineKeyboard {
 async function confirmCancel(kit: AdminKit, ctx: Context, id: string): Promise<void> {
   const campaign = await kit.store.campaigns.findById(id);
   if (!campaign) return;
-  await replyHtml(ctx, html`Cancel <b>${campaign.title}</b>? Messages not yet sent will never go out.`, {
-    reply_markup: new InlineKeyboard().text('Yes, cancel it', `ca:cancel!:${id}`),
-  });
+  await replyHtml(
+    ctx,
+    html`Cancel <b>${campaign.title}</b>? Messages not yet sent will never go out.`,
+    {
+      reply_markup: new InlineKeyboard().text('Yes, cancel it', `ca:cancel!:${id}`),
+    },
+  );
 }
 
 async function changeCampaign(
@@ -242,7 +277,11 @@ async function changeCampaign(
   }
 }
 
-async function applyChange(campaigns: CampaignPort, action: 'pause' | 'resume' | 'cancel', id: string): Promise<Html> {
+async function applyChange(
+  campaigns: CampaignPort,
+  action: 'pause' | 'resume' | 'cancel',
+  id: string,
+): Promise<Html> {
   if (action === 'pause') {
     const campaign = await campaigns.pause(id);
     return html`Paused <b>${campaign.title}</b>. Messages not yet sent wait; /campaign_resume ${id} continues.`;
@@ -255,7 +294,13 @@ async function applyChange(campaigns: CampaignPort, action: 'pause' | 'resume' |
   return html`Cancelled <b>${campaign.title}</b>: ${cancelled} message(s) will not be sent.`;
 }
 
-async function sendTest(kit: AdminKit, leads: LeadService, ctx: Context, id: string, rawPhone: string): Promise<void> {
+async function sendTest(
+  kit: AdminKit,
+  leads: LeadService,
+  ctx: Context,
+  id: string,
+  rawPhone: string,
+): Promise<void> {
   const campaign = await kit.store.campaigns.findById(id);
   if (!campaign) {
     await replyHtml(ctx, html`There is no campaign with the id ${id}; /campaigns lists them.`);
@@ -273,7 +318,11 @@ async function sendTest(kit: AdminKit, leads: LeadService, ctx: Context, id: str
   }
 
   const now = kit.clock.now();
-  const content = renderTemplate(campaign.message, { name: lead?.name, phone: phone.value }, seededRandom(`${id}:test`));
+  const content = renderTemplate(
+    campaign.message,
+    { name: lead?.name, phone: phone.value },
+    seededRandom(`${id}:test`),
+  );
   const message = await kit.store.messages.insertOne({
     kind: 'system',
     dedupeKey: `system:campaign-test:${id}:${phone.value}:${now.getTime()}`,
@@ -284,7 +333,14 @@ async function sendTest(kit: AdminKit, leads: LeadService, ctx: Context, id: str
     ...(lead ? { leadId: lead._id } : {}),
   });
   kit.dispatcher?.wake();
-  await kit.audit.record(ctx.from!.id, 'campaign.test', { campaignId: id, phone: phone.value, messageId: String(message?._id) });
-  await replyHtml(ctx, html`Test of <b>${campaign.title}</b> queued for ${phone.value}; it goes out ahead of campaign messages:
-<i>${truncate(content, 600)}</i>`);
+  await kit.audit.record(ctx.from!.id, 'campaign.test', {
+    campaignId: id,
+    phone: phone.value,
+    messageId: String(message?._id),
+  });
+  await replyHtml(
+    ctx,
+    html`Test of <b>${campaign.title}</b> queued for ${phone.value}; it goes out ahead of campaign messages:
+<i>${truncate(content, 600)}</i>`,
+  );
 }

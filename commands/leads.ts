@@ -29,7 +29,12 @@ import type { Lead } from '../src/store/index.js';
 /** How many refused rows an import answer lists (the attached file has them all). */
 export const BAD_ROWS_SHOWN = 10;
 
-const CSV_TYPES = new Set(['text/csv', 'text/comma-separated-values', 'application/csv', 'text/plain']);
+const CSV_TYPES = new Set([
+  'text/csv',
+  'text/comma-separated-values',
+  'application/csv',
+  'text/plain',
+]);
 
 /**
  * Lead commands: /leads, /lead, /lead_add (one line or a wizard), /lead_status,
@@ -142,19 +147,32 @@ export async function leadCard(kit: AdminKit, lead: Lead): Promise<Html> {
     html`Tags: ${lead.tags.length ? lead.tags.join(', ') : 'none'}`,
     html`Source: ${lead.source} · added ${formatTime(lead.createdAt, zone)}`,
   ];
-  if (lead.lastInboundAt) lines.push(html`Last message from them: ${formatTime(lead.lastInboundAt, zone)}`);
-  if (lead.optedOutAt) lines.push(html`⛔ Opted out ${formatTime(lead.optedOutAt, zone)}: never messaged`);
+  if (lead.lastInboundAt)
+    lines.push(html`Last message from them: ${formatTime(lead.lastInboundAt, zone)}`);
+  if (lead.optedOutAt)
+    lines.push(html`⛔ Opted out ${formatTime(lead.optedOutAt, zone)}: never messaged`);
   if (names.length) lines.push(html`Sequences: ${names.join(', ')}`);
   return joinHtml(lines);
 }
 
-async function showLead(kit: AdminKit, service: LeadService, ctx: Context, raw: string): Promise<void> {
+async function showLead(
+  kit: AdminKit,
+  service: LeadService,
+  ctx: Context,
+  raw: string,
+): Promise<void> {
   const found = await service.find(raw);
   if (!found.ok) return refuse(ctx, found.reason);
   await replyHtml(ctx, await leadCard(kit, found.lead));
 }
 
-async function setStatus(kit: AdminKit, service: LeadService, ctx: Context, raw: string, status: string) {
+async function setStatus(
+  kit: AdminKit,
+  service: LeadService,
+  ctx: Context,
+  raw: string,
+  status: string,
+) {
   const result = await service.setStatus(raw, status);
   if (!result.ok) return refuse(ctx, result.reason);
   const { before, after } = result.lead;
@@ -167,7 +185,13 @@ async function setStatus(kit: AdminKit, service: LeadService, ctx: Context, raw:
   await replyHtml(ctx, html`${who} is now a ${after.status} (was a ${before.status}).`);
 }
 
-async function changeTags(kit: AdminKit, service: LeadService, ctx: Context, raw: string, text: string) {
+async function changeTags(
+  kit: AdminKit,
+  service: LeadService,
+  ctx: Context,
+  raw: string,
+  text: string,
+) {
   const changes = parseTagChanges(text);
   if (!changes.ok) return refuse(ctx, changes.reason);
   const result = await service.changeTags(raw, changes.value);
@@ -196,7 +220,12 @@ async function addLead(kit: AdminKit, service: LeadService, ctx: AdminContext): 
   const [phone = '', name, status, tags] = line.split('|').map((part) => part.trim());
   const tagList = parseTagList(tags ?? '');
   if (!tagList.ok) return refuse(ctx, tagList.reason);
-  await saveLead(kit, service, ctx, { phone, name, status: status || undefined, tags: tagList.value });
+  await saveLead(kit, service, ctx, {
+    phone,
+    name,
+    status: status || undefined,
+    tags: tagList.value,
+  });
 }
 
 async function saveLead(
@@ -226,8 +255,12 @@ function leadWizard(kit: AdminKit, service: LeadService) {
       read: async (answer) => {
         const parsed = await textAnswer((text) => service.parsePhone(text))(answer);
         if (!parsed.ok) return parsed;
-        const taken = await conversation.external(async () => !!(await kit.store.leads.findByPhone(parsed.value)));
-        return taken ? { ok: false, reason: `${parsed.value} is already a lead (/lead ${parsed.value})` } : parsed;
+        const taken = await conversation.external(
+          async () => !!(await kit.store.leads.findByPhone(parsed.value)),
+        );
+        return taken
+          ? { ok: false, reason: `${parsed.value} is already a lead (/lead ${parsed.value})` }
+          : parsed;
       },
     });
     const name = await form.ask({
@@ -248,7 +281,9 @@ function leadWizard(kit: AdminKit, service: LeadService) {
       choices: [{ label: 'No tags', value: [] }],
       read: textAnswer(parseTagList),
     });
-    await conversation.external((outer) => saveLead(kit, service, outer, { phone, name, status, tags }));
+    await conversation.external((outer) =>
+      saveLead(kit, service, outer, { phone, name, status, tags }),
+    );
   };
 }
 
@@ -259,17 +294,24 @@ async function importDocument(kit: AdminKit, ctx: AdminContext): Promise<void> {
   const fileName = document.file_name ?? 'file';
   const isCsv = fileName.toLowerCase().endsWith('.csv') || CSV_TYPES.has(document.mime_type ?? '');
   if (!isCsv) {
-    await replyHtml(ctx, html`To import leads, send a .csv file with the columns phone, name, status, tags (only phone is required).`);
+    await replyHtml(
+      ctx,
+      html`To import leads, send a .csv file with the columns phone, name, status, tags (only phone is required).`,
+    );
     return;
   }
   if ((document.file_size ?? 0) > MAX_IMPORT_BYTES) {
-    await ctx.reply('That file is larger than 5 MB; split it into smaller files and send them one by one.');
+    await ctx.reply(
+      'That file is larger than 5 MB; split it into smaller files and send them one by one.',
+    );
     return;
   }
 
   const working = await ctx.reply(`Importing ${fileName}…`);
   const answer = await runImport(kit, ctx, document.file_id, fileName);
-  await ctx.api.editMessageText(ctx.chat!.id, working.message_id, answer.text.value, { parse_mode: 'HTML' });
+  await ctx.api.editMessageText(ctx.chat!.id, working.message_id, answer.text.value, {
+    parse_mode: 'HTML',
+  });
   if (answer.badRows) {
     const name = fileName.replace(/\.csv$/i, '') + '-problems.csv';
     await ctx.replyWithDocument(new InputFile(answer.badRows, name), {
@@ -287,7 +329,10 @@ async function runImport(
   let report;
   try {
     const data = await kit.downloadFile(fileId, MAX_IMPORT_BYTES);
-    report = await importLeadsCsv(kit.store.leads, data, { defaultCountry: kit.config.DEFAULT_COUNTRY, source: 'csv' });
+    report = await importLeadsCsv(kit.store.leads, data, {
+      defaultCountry: kit.config.DEFAULT_COUNTRY,
+      source: 'csv',
+    });
   } catch (error) {
     if (error instanceof ImportRejectedError || error instanceof FileTooLargeError) {
       return { text: html`Nothing was imported from ${fileName}: ${error.message}.` };
@@ -296,7 +341,14 @@ async function runImport(
   }
 
   const { rows, created, updated, unchanged, errors } = report;
-  await kit.audit.record(ctx.from!.id, 'leads.imported', { fileName, rows, created, updated, unchanged, refused: errors.length });
+  await kit.audit.record(ctx.from!.id, 'leads.imported', {
+    fileName,
+    rows,
+    created,
+    updated,
+    unchanged,
+    refused: errors.length,
+  });
   const lines = [
     html`Imported ${fileName}: ${rows} row(s).`,
     html`${created} new, ${updated} updated, ${unchanged} unchanged, ${errors.length} with problems.`,
@@ -305,7 +357,8 @@ async function runImport(
 
   lines.push(html``, html`<b>Rows not imported</b>:`);
   lines.push(...errors.slice(0, BAD_ROWS_SHOWN).map((e) => html`line ${e.line}: ${e.reason}`));
-  if (errors.length > BAD_ROWS_SHOWN) lines.push(html`…and ${errors.length - BAD_ROWS_SHOWN} more.`);
+  if (errors.length > BAD_ROWS_SHOWN)
+    lines.push(html`…and ${errors.length - BAD_ROWS_SHOWN} more.`);
   lines.push(html``, html`Fix them in the attached file and send it again.`);
   return { text: joinHtml(lines), badRows: badRowsCsv(errors) };
 }

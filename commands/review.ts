@@ -1,6 +1,11 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { Types } from 'mongoose';
-import { replyHtml, type AdminContext, type AdminKit, type AdminModule } from '../src/admin/context.js';
+import {
+  replyHtml,
+  type AdminContext,
+  type AdminKit,
+  type AdminModule,
+} from '../src/admin/context.js';
 import { formatTime, html, truncate, type Html } from '../src/admin/html.js';
 import type { BroadcastMessage } from '../src/store/index.js';
 
@@ -26,7 +31,9 @@ export function reviewCommands(kit: AdminKit): AdminModule {
 Check the phone: if the message is in the chat, mark it sent; otherwise send it again.`,
     );
     for (const message of waiting) {
-      await replyHtml(ctx, await describe(kit, message), { reply_markup: reviewKeyboard(message._id) });
+      await replyHtml(ctx, await describe(kit, message), {
+        reply_markup: reviewKeyboard(message._id),
+      });
     }
   });
 
@@ -42,10 +49,18 @@ Check the phone: if the message is in the chat, mark it sent; otherwise send it 
       return;
     }
     if (decision === 'resend') kit.dispatcher?.wake();
-    await kit.audit.record(ctx.from.id, decision === 'sent' ? 'review.marked-sent' : 'review.resend', { messageId: id });
-    await ctx.answerCallbackQuery({ text: decision === 'sent' ? 'Marked sent.' : 'Queued to send again.' });
+    await kit.audit.record(
+      ctx.from.id,
+      decision === 'sent' ? 'review.marked-sent' : 'review.resend',
+      { messageId: id },
+    );
+    await ctx.answerCallbackQuery({
+      text: decision === 'sent' ? 'Marked sent.' : 'Queued to send again.',
+    });
     const outcome = decision === 'sent' ? '✅ Marked sent.' : '🔁 Queued to send again.';
-    await ctx.editMessageText(`${ctx.callbackQuery.message?.text ?? ''}\n\n${outcome}`).catch(() => undefined);
+    await ctx
+      .editMessageText(`${ctx.callbackQuery.message?.text ?? ''}\n\n${outcome}`)
+      .catch(() => undefined);
   });
 
   return {
@@ -55,7 +70,9 @@ Check the phone: if the message is in the chat, mark it sent; otherwise send it 
 }
 
 function reviewKeyboard(id: Types.ObjectId): InlineKeyboard {
-  return new InlineKeyboard().text('Mark sent', `rv:sent:${id}`).text('Send again', `rv:resend:${id}`);
+  return new InlineKeyboard()
+    .text('Mark sent', `rv:sent:${id}`)
+    .text('Send again', `rv:resend:${id}`);
 }
 
 async function describe(kit: AdminKit, message: BroadcastMessage): Promise<Html> {
@@ -64,7 +81,11 @@ async function describe(kit: AdminKit, message: BroadcastMessage): Promise<Html>
     message.campaignId ? kit.store.campaigns.findById(message.campaignId) : null,
   ]);
   const who = lead?.name ? `${lead.name} (${message.to})` : message.to;
-  const from = campaign ? `campaign “${campaign.title}”` : message.kind === 'sequence' ? 'a sequence step' : message.kind;
+  const from = campaign
+    ? `campaign “${campaign.title}”`
+    : message.kind === 'sequence'
+      ? 'a sequence step'
+      : message.kind;
   return html`To ${who}, from ${from}, last tried ${formatTime(message.updatedAt, kit.config.ADMIN_TIMEZONE)}:
 “${truncate(message.content, 300)}”
 Why in doubt: ${message.lastError ?? 'the send was cut off'}`;

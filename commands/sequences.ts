@@ -12,7 +12,11 @@ import {
 } from '../src/admin/context.js';
 import { ANSWER_TIMEOUT_MS } from '../src/admin/form.js';
 import { formatTime, html, joinHtml, truncate, type Html } from '../src/admin/html.js';
-import { parseStepWhen, splitNameAndNumber, splitPhoneAndName } from '../src/admin/sequence-input.js';
+import {
+  parseStepWhen,
+  splitNameAndNumber,
+  splitPhoneAndName,
+} from '../src/admin/sequence-input.js';
 import {
   changeSteps,
   checkStepContent,
@@ -43,7 +47,10 @@ export function sequenceCommands(kit: AdminKit): AdminModule {
   const composer = new Composer<AdminContext>();
   const args = new ArgCommands('sequence_args');
   const leads = new LeadService(kit.store.leads, kit.config.DEFAULT_COUNTRY);
-  const whichSequence = textQuestion('Which sequence? Send its name (/sequences lists them).', anyText);
+  const whichSequence = textQuestion(
+    'Which sequence? Send its name (/sequences lists them).',
+    anyText,
+  );
   const whichLead = textQuestion('Which lead? Send the phone number.', (t) => leads.parsePhone(t));
 
   composer.command('sequence_new', async (ctx) => {
@@ -101,7 +108,14 @@ export function sequenceCommands(kit: AdminKit): AdminModule {
   args.register(composer, {
     command: 'step_remove',
     usage: '/step_remove <sequence> <step number>',
-    questions: [whichSequence, textQuestion('Which step number?', (t) => (/^\d{1,3}$/.test(t) ? { ok: true, value: t } : { ok: false, reason: 'send the step number, like 2' }))],
+    questions: [
+      whichSequence,
+      textQuestion('Which step number?', (t) =>
+        /^\d{1,3}$/.test(t)
+          ? { ok: true, value: t }
+          : { ok: false, reason: 'send the step number, like 2' },
+      ),
+    ],
     split: (line) => {
       const parts = splitNameAndNumber(line);
       return parts.ok ? { ok: true, value: [parts.value[0], String(parts.value[1])] } : parts;
@@ -114,7 +128,8 @@ export function sequenceCommands(kit: AdminKit): AdminModule {
       usage: `/${enroll ? 'enroll' : 'unenroll'} <phone> <sequence>`,
       questions: [whichLead, whichSequence],
       split: (line) => splitPhoneAndName(line) as Parsed<string[]>,
-      run: (ctx, [phone, name]) => (enroll ? enrollLead : unenrollLead)(kit, leads, ctx, phone!, name!),
+      run: (ctx, [phone, name]) =>
+        (enroll ? enrollLead : unenrollLead)(kit, leads, ctx, phone!, name!),
     });
   }
 
@@ -129,7 +144,10 @@ export function sequenceCommands(kit: AdminKit): AdminModule {
     help: {
       title: 'Sequences',
       lines: [
-        ['/sequence_new', 'create one, step by step; or /sequence_new Name | keywords | day [time] | text'],
+        [
+          '/sequence_new',
+          'create one, step by step; or /sequence_new Name | keywords | day [time] | text',
+        ],
         ['/sequences', 'all sequences'],
         ['/sequence <name>', 'its trigger, steps and enrollments'],
         ['/sequence_on <name>', 'let leads join'],
@@ -144,8 +162,14 @@ export function sequenceCommands(kit: AdminKit): AdminModule {
   };
 }
 
-function conversation(builder: Parameters<typeof createConversation<AdminContext, Context>>[0], id: string) {
-  return createConversation<AdminContext, Context>(builder, { id, maxMillisecondsToWait: ANSWER_TIMEOUT_MS }) as never;
+function conversation(
+  builder: Parameters<typeof createConversation<AdminContext, Context>>[0],
+  id: string,
+) {
+  return createConversation<AdminContext, Context>(builder, {
+    id,
+    maxMillisecondsToWait: ANSWER_TIMEOUT_MS,
+  }) as never;
 }
 
 async function notAvailable(ctx: Context): Promise<void> {
@@ -154,19 +178,27 @@ async function notAvailable(ctx: Context): Promise<void> {
 
 async function sequenceOrSay(kit: AdminKit, ctx: Context, name: string): Promise<Sequence | null> {
   const sequence = await findSequence(kit, name);
-  if (!sequence) await replyHtml(ctx, html`There is no sequence called "${name}"; /sequences lists them.`);
+  if (!sequence)
+    await replyHtml(ctx, html`There is no sequence called "${name}"; /sequences lists them.`);
   return sequence;
 }
 
 // ---- list and card ----
 
-async function sequencePage(kit: AdminKit, page: number): Promise<{ text: Html; keyboard: InlineKeyboard }> {
+async function sequencePage(
+  kit: AdminKit,
+  page: number,
+): Promise<{ text: Html; keyboard: InlineKeyboard }> {
   const total = await kit.store.sequences.count();
   const pages = Math.max(1, Math.ceil(total / SEQUENCES_PER_PAGE));
   const current = Math.min(Math.max(0, page), pages - 1);
-  const sequences = await kit.store.sequences.list(current * SEQUENCES_PER_PAGE, SEQUENCES_PER_PAGE);
+  const sequences = await kit.store.sequences.list(
+    current * SEQUENCES_PER_PAGE,
+    SEQUENCES_PER_PAGE,
+  );
   const keyboard = new InlineKeyboard();
-  if (!sequences.length) return { text: html`No sequences yet. Create one with /sequence_new.`, keyboard };
+  if (!sequences.length)
+    return { text: html`No sequences yet. Create one with /sequence_new.`, keyboard };
 
   const lines = [html`<b>Sequences</b> (${total}), page ${current + 1} of ${pages}:`];
   for (const sequence of sequences) {
@@ -193,7 +225,12 @@ async function showSequence(kit: AdminKit, ctx: Context, name: string): Promise<
 
 // ---- changes ----
 
-async function switchSequence(kit: AdminKit, ctx: Context, name: string, active: boolean): Promise<void> {
+async function switchSequence(
+  kit: AdminKit,
+  ctx: Context,
+  name: string,
+  active: boolean,
+): Promise<void> {
   const sequence = await sequenceOrSay(kit, ctx, name);
   if (!sequence) return;
   if (sequence.active === active) {
@@ -201,7 +238,9 @@ async function switchSequence(kit: AdminKit, ctx: Context, name: string, active:
     return;
   }
   await kit.store.sequences.update(sequence._id, { active });
-  await kit.audit.record(ctx.from!.id, active ? 'sequence.on' : 'sequence.off', { sequenceId: sequence._id.toHexString() });
+  await kit.audit.record(ctx.from!.id, active ? 'sequence.on' : 'sequence.off', {
+    sequenceId: sequence._id.toHexString(),
+  });
   await replyHtml(
     ctx,
     active
@@ -215,11 +254,17 @@ async function addStepFromLine(kit: AdminKit, ctx: Context, line: string): Promi
   const parsedWhen = parseStepWhen(when);
   const text = checkStepContent(content);
   const problems = [parsedWhen, text].flatMap((p) => (p.ok ? [] : [p.reason]));
-  if (problems.length) return void (await replyHtml(ctx, problemsText('Not saved', problems, STEP_USAGE)));
+  if (problems.length)
+    return void (await replyHtml(ctx, problemsText('Not saved', problems, STEP_USAGE)));
   const sequence = await sequenceOrSay(kit, ctx, name);
   if (!sequence) return;
-  const step = { ...(parsedWhen as { value: { dayNumber: number } }).value, content: (text as { value: string }).value };
-  await changeSteps(kit, ctx, sequence._id.toHexString(), 'step-added', (steps, seq) => steps.add(seq, step));
+  const step = {
+    ...(parsedWhen as { value: { dayNumber: number } }).value,
+    content: (text as { value: string }).value,
+  };
+  await changeSteps(kit, ctx, sequence._id.toHexString(), 'step-added', (steps, seq) =>
+    steps.add(seq, step),
+  );
 }
 
 async function editStepFromLine(kit: AdminKit, ctx: Context, line: string): Promise<void> {
@@ -229,21 +274,41 @@ async function editStepFromLine(kit: AdminKit, ctx: Context, line: string): Prom
   const text = checkStepContent(content);
   const problems = [parsedWhen, text].flatMap((p) => (p.ok ? [] : [p.reason]));
   if (!Number.isInteger(index) || index < 0) problems.unshift(`"${number}" is not a step number`);
-  if (problems.length) return void (await replyHtml(ctx, problemsText('Not changed', problems, EDIT_USAGE)));
+  if (problems.length)
+    return void (await replyHtml(ctx, problemsText('Not changed', problems, EDIT_USAGE)));
   const sequence = await sequenceOrSay(kit, ctx, name);
   if (!sequence) return;
   const when2 = (parsedWhen as { value: { dayNumber: number; sendTime?: string } }).value;
-  const change = { dayNumber: when2.dayNumber, sendTime: when2.sendTime, content: (text as { value: string }).value };
-  await changeSteps(kit, ctx, sequence._id.toHexString(), 'step-edited', (steps, seq) => steps.edit(seq, index, change));
+  const change = {
+    dayNumber: when2.dayNumber,
+    sendTime: when2.sendTime,
+    content: (text as { value: string }).value,
+  };
+  await changeSteps(kit, ctx, sequence._id.toHexString(), 'step-edited', (steps, seq) =>
+    steps.edit(seq, index, change),
+  );
 }
 
-async function removeStep(kit: AdminKit, ctx: Context, name: string, number: number): Promise<void> {
+async function removeStep(
+  kit: AdminKit,
+  ctx: Context,
+  name: string,
+  number: number,
+): Promise<void> {
   const sequence = await sequenceOrSay(kit, ctx, name);
   if (!sequence) return;
-  await changeSteps(kit, ctx, sequence._id.toHexString(), 'step-removed', (steps, seq) => steps.remove(seq, number - 1));
+  await changeSteps(kit, ctx, sequence._id.toHexString(), 'step-removed', (steps, seq) =>
+    steps.remove(seq, number - 1),
+  );
 }
 
-async function enrollLead(kit: AdminKit, leads: LeadService, ctx: Context, phone: string, name: string): Promise<void> {
+async function enrollLead(
+  kit: AdminKit,
+  leads: LeadService,
+  ctx: Context,
+  phone: string,
+  name: string,
+): Promise<void> {
   const found = await findBoth(kit, leads, ctx, phone, name);
   if (!found) return;
   const { lead, sequence, service } = found;
@@ -255,16 +320,30 @@ async function enrollLead(kit: AdminKit, leads: LeadService, ctx: Context, phone
   }
   if (outcome.status === 'already-enrolled') {
     const step = outcome.enrollment.currentStep + 1;
-    await replyHtml(ctx, html`${who} is already in "${sequence.name}" (next: step ${step} of ${sequence.steps.length}).`);
+    await replyHtml(
+      ctx,
+      html`${who} is already in "${sequence.name}" (next: step ${step} of ${sequence.steps.length}).`,
+    );
     return;
   }
-  await kit.audit.record(ctx.from!.id, 'sequence.enroll', { sequenceId: sequence._id.toHexString(), leadId: lead._id.toHexString() });
+  await kit.audit.record(ctx.from!.id, 'sequence.enroll', {
+    sequenceId: sequence._id.toHexString(),
+    leadId: lead._id.toHexString(),
+  });
   const next = outcome.enrollment.nextTriggerAt;
-  const first = next ? html` The first step goes ${formatTime(next, kit.config.ADMIN_TIMEZONE)}.` : html``;
+  const first = next
+    ? html` The first step goes ${formatTime(next, kit.config.ADMIN_TIMEZONE)}.`
+    : html``;
   await replyHtml(ctx, html`Enrolled ${who} in "${sequence.name}".${first}`);
 }
 
-async function unenrollLead(kit: AdminKit, leads: LeadService, ctx: Context, phone: string, name: string): Promise<void> {
+async function unenrollLead(
+  kit: AdminKit,
+  leads: LeadService,
+  ctx: Context,
+  phone: string,
+  name: string,
+): Promise<void> {
   const found = await findBoth(kit, leads, ctx, phone, name);
   if (!found) return;
   const { lead, sequence, service } = found;
@@ -274,15 +353,31 @@ async function unenrollLead(kit: AdminKit, leads: LeadService, ctx: Context, pho
     await replyHtml(ctx, html`${who} is not in "${sequence.name}" right now; nothing changed.`);
     return;
   }
-  await kit.audit.record(ctx.from!.id, 'sequence.unenroll', { sequenceId: sequence._id.toHexString(), leadId: lead._id.toHexString() });
-  await replyHtml(ctx, html`Took ${who} out of "${sequence.name}"; the steps not yet sent are cancelled.`);
+  await kit.audit.record(ctx.from!.id, 'sequence.unenroll', {
+    sequenceId: sequence._id.toHexString(),
+    leadId: lead._id.toHexString(),
+  });
+  await replyHtml(
+    ctx,
+    html`Took ${who} out of "${sequence.name}"; the steps not yet sent are cancelled.`,
+  );
 }
 
-async function findBoth(kit: AdminKit, leads: LeadService, ctx: Context, phone: string, name: string) {
+async function findBoth(
+  kit: AdminKit,
+  leads: LeadService,
+  ctx: Context,
+  phone: string,
+  name: string,
+) {
   const service: SequencePort | undefined = kit.sequences;
   if (!service) return void (await notAvailable(ctx));
   const lead = await leads.find(phone);
-  if (!lead.ok) return void (await replyHtml(ctx, html`${lead.reason.charAt(0).toUpperCase()}${lead.reason.slice(1)}.`));
+  if (!lead.ok)
+    return void (await replyHtml(
+      ctx,
+      html`${lead.reason.charAt(0).toUpperCase()}${lead.reason.slice(1)}.`,
+    ));
   const sequence = await sequenceOrSay(kit, ctx, name);
   if (!sequence) return undefined;
   return { lead: lead.lead, sequence, service };

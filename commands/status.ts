@@ -1,7 +1,12 @@
 import { Composer, InputFile } from 'grammy';
 import { DateTime } from 'luxon';
 import { formatSendWindow } from '../src/domain/send-window.js';
-import { replyHtml, type AdminContext, type AdminKit, type AdminModule } from '../src/admin/context.js';
+import {
+  replyHtml,
+  type AdminContext,
+  type AdminKit,
+  type AdminModule,
+} from '../src/admin/context.js';
 import { html, joinHtml, type Html } from '../src/admin/html.js';
 import { QR_CAPTION, renderQrPng } from '../src/admin/qr.js';
 import type { TransportState } from '../src/transport/port.js';
@@ -78,7 +83,9 @@ async function statusText(kit: AdminKit): Promise<Html> {
     : kit.dispatcher.paused
       ? 'paused (/resume_all to continue)'
       : 'on';
-  const review = queue.unknown ? html`\nWaiting for your decision: ${queue.unknown} → /review` : html``;
+  const review = queue.unknown
+    ? html`\nWaiting for your decision: ${queue.unknown} → /review`
+    : html``;
   return html`<b>Status</b>
 WhatsApp: ${STATE_WORDS[kit.transport.state]} (${kit.transport.name})
 Sending: ${sending}
@@ -99,7 +106,11 @@ async function sendQr(kit: AdminKit, ctx: AdminContext): Promise<void> {
   });
 }
 
-async function switchSending(kit: AdminKit, ctx: AdminContext, to: 'pause' | 'resume'): Promise<void> {
+async function switchSending(
+  kit: AdminKit,
+  ctx: AdminContext,
+  to: 'pause' | 'resume',
+): Promise<void> {
   const dispatcher = kit.dispatcher;
   if (!dispatcher) {
     await ctx.reply('Sending is not running in this process, so there is nothing to switch.');

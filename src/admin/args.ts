@@ -8,7 +8,7 @@ import { html } from './html.js';
 /** A command that takes arguments on its line, or asks for them when typed bare. */
 export interface ArgCommand {
   command: string;
-  /** What one line looks like, shown when the line cannot be read: `/lead_status <phone> <status>`. */
+  /** What one line looks like, shown when it cannot be read: `/lead <phone>`. */
   usage: string;
   /** The questions asked, in order, when the command comes without arguments. */
   questions: Question<string>[];
@@ -39,7 +39,9 @@ export class ArgCommands {
       }
       const answers = spec.split(line);
       if (!answers.ok) {
-        await ctx.reply(`${capitalize(answers.reason)}.\nWrite it as ${spec.usage}, or send ${spec.command} alone and I will ask.`);
+        await ctx.reply(
+          `${capitalize(answers.reason)}.\nWrite it as ${spec.usage}, or send ${spec.command} alone and I will ask.`,
+        );
         return;
       }
       await spec.run(ctx, answers.value);
@@ -65,12 +67,17 @@ export class ArgCommands {
 }
 
 /** A question answered by typing text, read with `parse`. */
-export function textQuestion(text: string, parse: (text: string) => Parsed<string>): Question<string> {
+export function textQuestion(
+  text: string,
+  parse: (text: string) => Parsed<string>,
+): Question<string> {
   return { text: html`${text}`, read: textAnswer(parse) };
 }
 
 /** Checks a typed answer with `parse` and keeps the text as typed when it passes. */
-export function checkedText<T>(parse: (text: string) => Parsed<T>): (text: string) => Parsed<string> {
+export function checkedText<T>(
+  parse: (text: string) => Parsed<T>,
+): (text: string) => Parsed<string> {
   return (text) => {
     const parsed = parse(text);
     return parsed.ok ? { ok: true, value: text } : parsed;

@@ -26,7 +26,11 @@ export class AuditTrail {
    * Records that admin `adminId` did `action` (dotted, e.g. `campaign.paused`), with
    * details. String details are passed through {@link maskPhonesIn}.
    */
-  async record(adminId: number, action: string, details: Record<string, unknown> = {}): Promise<void> {
+  async record(
+    adminId: number,
+    action: string,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
     const safe = Object.fromEntries(
       Object.entries(details).map(([k, v]) => [k, typeof v === 'string' ? maskPhonesIn(v) : v]),
     );

@@ -111,7 +111,8 @@ function installMiddleware(bot: Bot<AdminContext>, kit: AdminKit): void {
   bot.use(accessControl(kit.config.ADMIN_TELEGRAM_IDS, kit.log));
   bot.use(kit.audit.middleware());
   bot.use(conversations<AdminContext, Context>());
-  for (const module of modules) for (const conversation of module.conversations ?? []) bot.use(conversation);
+  for (const module of modules)
+    for (const conversation of module.conversations ?? []) bot.use(conversation);
 
   for (const module of modules) bot.use(module.composer);
   bot.use(fallbackHandlers(modules));

@@ -1,7 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Context } from 'grammy';
-import { previewTemplate, SAMPLE_LEAD, validateTemplate, type TemplateLead } from '../domain/template.js';
+import {
+  previewTemplate,
+  SAMPLE_LEAD,
+  validateTemplate,
+  type TemplateLead,
+} from '../domain/template.js';
 import {
   estimateSendSeconds,
   formatDuration,
@@ -33,7 +38,8 @@ export interface CampaignDraft {
   maxDelaySeconds: number;
 }
 
-const USAGE = '/campaign_new Title | Message | when | target | gaps (gaps and an image link at the end are optional)';
+const USAGE =
+  '/campaign_new Title | Message | when | target | gaps (gaps and an image link at the end are optional)';
 
 /** Checks a campaign message: length and template syntax. */
 export function checkMessage(text: string): Parsed<string> {
@@ -71,7 +77,10 @@ export function campaignWizard(kit: AdminKit) {
       read: textAnswer(checkMessage),
     });
     const sample = await conversation.external(() => sampleLead(kit));
-    await replyHtml(ctx, html`Preview for ${sample.name || sample.phone}:\n<i>${previewTemplate(message, sample)}</i>`);
+    await replyHtml(
+      ctx,
+      html`Preview for ${sample.name || sample.phone}:\n<i>${previewTemplate(message, sample)}</i>`,
+    );
 
     const imageUrl = await form.ask<string | null>({
       text: html`An image with it? Send a photo or an http(s) link to one, or press Skip.`,
@@ -79,7 +88,9 @@ export function campaignWizard(kit: AdminKit) {
       read: async (answer) => {
         const photo = answer.message?.photo?.at(-1);
         if (!photo) return textAnswer(parseImageUrl)(answer);
-        const path = await conversation.external(() => savePhoto(kit, photo.file_id, photo.file_unique_id));
+        const path = await conversation.external(() =>
+          savePhoto(kit, photo.file_id, photo.file_unique_id),
+        );
         return { ok: true, value: path };
       },
     });
@@ -105,11 +116,23 @@ export function campaignWizard(kit: AdminKit) {
     const defaults = defaultDelays(kit);
     const delays = await form.ask<Delays>({
       text: html`Gap between two messages, in seconds: a range like 10-30 gives a random gap each time, which looks less like a robot.`,
-      choices: [{ label: `Default (${defaults.minDelaySeconds}–${defaults.maxDelaySeconds} s)`, value: defaults }],
+      choices: [
+        {
+          label: `Default (${defaults.minDelaySeconds}–${defaults.maxDelaySeconds} s)`,
+          value: defaults,
+        },
+      ],
       read: textAnswer((text) => parseDelays(text, defaults, kit.config.MIN_DELAY_FLOOR_SECONDS)),
     });
 
-    const draft: CampaignDraft = { title, message, target, scheduledAt, ...delays, ...(imageUrl ? { imageUrl } : {}) };
+    const draft: CampaignDraft = {
+      title,
+      message,
+      target,
+      scheduledAt,
+      ...delays,
+      ...(imageUrl ? { imageUrl } : {}),
+    };
     const recipients = await conversation.external(() => kit.store.leads.countAudience(target));
     const confirmed = await form.ask<boolean>({
       text: summary(kit, draft, recipients, sample),
@@ -134,7 +157,12 @@ function readYesNo(text: string): Parsed<boolean> {
 }
 
 /** The confirmation text: everything chosen, the recipients now and the time sending takes. */
-function summary(kit: AdminKit, draft: CampaignDraft, recipients: number, sample: TemplateLead): Html {
+function summary(
+  kit: AdminKit,
+  draft: CampaignDraft,
+  recipients: number,
+  sample: TemplateLead,
+): Html {
   const zone = kit.config.ADMIN_TIMEZONE;
   const limits = { hourlyCap: kit.config.HOURLY_CAP, dailyCap: kit.config.DAILY_CAP };
   const seconds = estimateSendSeconds(recipients, draft, limits);
@@ -172,7 +200,11 @@ async function savePhoto(kit: AdminKit, fileId: string, uniqueId: string): Promi
 }
 
 /** Creates the campaign through the service and tells the admin when it starts. */
-export async function saveCampaign(kit: AdminKit, ctx: Context, draft: CampaignDraft): Promise<void> {
+export async function saveCampaign(
+  kit: AdminKit,
+  ctx: Context,
+  draft: CampaignDraft,
+): Promise<void> {
   const outcome = await kit.campaigns!.create({ ...draft, createdBy: ctx.from!.id });
   if (!outcome.ok) {
     const problems = outcome.problems.map((problem) => html`• ${problem}`);
@@ -181,11 +213,18 @@ export async function saveCampaign(kit: AdminKit, ctx: Context, draft: CampaignD
   }
   const campaign = outcome.campaign;
   const id = campaign._id.toHexString();
-  await kit.audit.record(ctx.from!.id, 'campaign.created', { campaignId: id, title: campaign.title });
-  const starts = campaign.scheduledAt.getTime() <= kit.clock.now().getTime()
-    ? html`starts now`
-    : html`starts ${formatTime(campaign.scheduledAt, kit.config.ADMIN_TIMEZONE)}`;
-  await replyHtml(ctx, html`Scheduled <b>${campaign.title}</b>: ${starts}. Follow it with /campaign ${id}`);
+  await kit.audit.record(ctx.from!.id, 'campaign.created', {
+    campaignId: id,
+    title: campaign.title,
+  });
+  const starts =
+    campaign.scheduledAt.getTime() <= kit.clock.now().getTime()
+      ? html`starts now`
+      : html`starts ${formatTime(campaign.scheduledAt, kit.config.ADMIN_TIMEZONE)}`;
+  await replyHtml(
+    ctx,
+    html`Scheduled <b>${campaign.title}</b>: ${starts}. Follow it with /campaign ${id}`,
+  );
 }
 
 /**
@@ -193,20 +232,38 @@ export async function saveCampaign(kit: AdminKit, ctx: Context, draft: CampaignD
  * two optional. Every field is checked as the wizard checks it and all problems are
  * listed at once.
  */
-export async function createCampaignFromLine(kit: AdminKit, ctx: Context, line: string): Promise<void> {
-  const [title = '', message = '', when = '', target = '', gaps = '', image = ''] = splitFields(line);
+export async function createCampaignFromLine(
+  kit: AdminKit,
+  ctx: Context,
+  line: string,
+): Promise<void> {
+  const [title = '', message = '', when = '', target = '', gaps = '', image = ''] =
+    splitFields(line);
   const now = kit.clock.now();
   const checks = {
     title: plainText('title', 100)(title),
     message: checkMessage(message),
-    when: when ? parseWhen(when, now, kit.config.ADMIN_TIMEZONE) : missing('when it starts, like now or 2026-12-05 10:00'),
+    when: when
+      ? parseWhen(when, now, kit.config.ADMIN_TIMEZONE)
+      : missing('when it starts, like now or 2026-12-05 10:00'),
     target: target ? parseTarget(target) : missing('who gets it: prospect, customer or all'),
-    gaps: gaps ? parseDelays(gaps, defaultDelays(kit), kit.config.MIN_DELAY_FLOOR_SECONDS) : ok(defaultDelays(kit)),
+    gaps: gaps
+      ? parseDelays(gaps, defaultDelays(kit), kit.config.MIN_DELAY_FLOOR_SECONDS)
+      : ok(defaultDelays(kit)),
     image: image ? parseImageUrl(image) : ok(undefined),
   };
-  const problems = Object.entries(checks).flatMap(([field, check]) => (check.ok ? [] : [html`• ${field}: ${check.reason}`]));
+  const problems = Object.entries(checks).flatMap(([field, check]) =>
+    check.ok ? [] : [html`• ${field}: ${check.reason}`],
+  );
   if (problems.length) {
-    await replyHtml(ctx, joinHtml([html`Not saved. Fix these and send again:`, ...problems, html`Write it as ${USAGE}, or send /campaign_new alone and I will ask.`]));
+    await replyHtml(
+      ctx,
+      joinHtml([
+        html`Not saved. Fix these and send again:`,
+        ...problems,
+        html`Write it as ${USAGE}, or send /campaign_new alone and I will ask.`,
+      ]),
+    );
     return;
   }
 

@@ -43,7 +43,8 @@ export const LEAD_EXPORT_HEADER = [
 
 /** One lead as a row of the export, times in `timeZone` (ISO 8601 with offset). */
 export function leadRow(lead: Lead, timeZone: string): string[] {
-  const time = (at?: Date | null) => (at ? DateTime.fromJSDate(at, { zone: timeZone }).toISO() ?? '' : '');
+  const time = (at?: Date | null) =>
+    at ? (DateTime.fromJSDate(at, { zone: timeZone }).toISO() ?? '') : '';
   return [
     lead.phone,
     lead.name,
@@ -61,6 +62,13 @@ export function leadRow(lead: Lead, timeZone: string): string[] {
 export function badRowsCsv(errors: ImportRowError[]): Buffer {
   return toCsv(
     ['line', 'reason', 'phone', 'name', 'status', 'tags'],
-    errors.map((e) => [String(e.line), e.reason, e.row.phone, e.row.name, e.row.status, e.row.tags]),
+    errors.map((e) => [
+      String(e.line),
+      e.reason,
+      e.row.phone,
+      e.row.name,
+      e.row.status,
+      e.row.tags,
+    ]),
   );
 }

@@ -20,7 +20,8 @@ export function createErrorHandler(log: Logger): (error: BotError<Context>) => P
       `Something went wrong on my side (reference ${reference}). Check with /status, ` +
       'try again, and if it keeps failing, pass the reference to whoever runs Cadence.';
     try {
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: `Failed (reference ${reference})` });
+      if (ctx.callbackQuery)
+        await ctx.answerCallbackQuery({ text: `Failed (reference ${reference})` });
       if (ctx.chat) await ctx.reply(text);
     } catch (replyError) {
       log.warn({ err: replyError, reference }, 'could not tell the admin about a failure');

@@ -8,10 +8,13 @@ import { html } from './html.js';
  */
 export function fallbackHandlers(modules: readonly AdminModule[]): Composer<AdminContext> {
   const composer = new Composer<AdminContext>();
-  const known = () => modules.flatMap((m) => m.help.lines.map(([command]) => command.split(' ')[0]!));
+  const known = () =>
+    modules.flatMap((m) => m.help.lines.map(([command]) => command.split(' ')[0]!));
 
   composer.on('callback_query', async (ctx) => {
-    await ctx.answerCallbackQuery({ text: 'That button is no longer active; run the command again.' });
+    await ctx.answerCallbackQuery({
+      text: 'That button is no longer active; run the command again.',
+    });
   });
 
   composer.on('message:text', async (ctx) => {
@@ -26,7 +29,9 @@ export function fallbackHandlers(modules: readonly AdminModule[]): Composer<Admi
   });
 
   composer.on('message:photo', async (ctx) => {
-    await ctx.reply('To put a photo in a campaign, start with /campaign_new and send it when I ask.');
+    await ctx.reply(
+      'To put a photo in a campaign, start with /campaign_new and send it when I ask.',
+    );
   });
 
   composer.on('message', async (ctx) => {

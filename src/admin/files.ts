@@ -22,11 +22,13 @@ export async function downloadTelegramFile(
   maxBytes: number,
 ): Promise<Buffer> {
   const file = await api.getFile(fileId);
-  if (file.file_size !== undefined && file.file_size > maxBytes) throw new FileTooLargeError(maxBytes);
+  if (file.file_size !== undefined && file.file_size > maxBytes)
+    throw new FileTooLargeError(maxBytes);
   if (!file.file_path) throw new Error('Telegram did not give a download path for the file');
 
   const response = await fetch(`${apiRoot}/file/bot${token}/${file.file_path}`);
-  if (!response.ok || !response.body) throw new Error(`file download failed with HTTP ${response.status}`);
+  if (!response.ok || !response.body)
+    throw new Error(`file download failed with HTTP ${response.status}`);
 
   const chunks: Buffer[] = [];
   let size = 0;

@@ -17,7 +17,7 @@ export interface Question<T> {
   text: Html;
   /** Buttons, up to three per row; their values answer the question as they are. */
   choices?: Choice<T>[];
-  /** Reads a typed answer: the value, or the reason to ask again. Without it only buttons answer. */
+  /** Reads a typed answer: the value, or why to ask again. Without it only buttons answer. */
   read?: (answer: Context) => Parsed<T> | Promise<Parsed<T>>;
 }
 
@@ -117,7 +117,11 @@ export function textAnswer<T>(
 export function plainText(what: string, max: number): (text: string) => Parsed<string> {
   return (text) => {
     if (!text) return { ok: false, reason: `the ${what} cannot be empty` };
-    if (text.length > max) return { ok: false, reason: `the ${what} can be at most ${max} characters (this one has ${text.length})` };
+    if (text.length > max)
+      return {
+        ok: false,
+        reason: `the ${what} can be at most ${max} characters (this one has ${text.length})`,
+      };
     return { ok: true, value: text };
   };
 }

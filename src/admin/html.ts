@@ -14,7 +14,11 @@ export class Html {
 
 /** Escapes `&`, `<`, `>` and `"` so Telegram shows `text` exactly as written. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 type Interpolated = Html | string | number | null | undefined | readonly Interpolated[];

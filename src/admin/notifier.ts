@@ -62,13 +62,19 @@ export class Notifier {
         this.toAdmins(html`⏸ Sending is paused: ${reason}\nFix the cause, then /resume_all.`),
       ),
     );
-    this.on('sending-resumed', () => this.run('sending-resumed', () => this.toAdmins(html`▶️ Sending resumed.`)));
+    this.on('sending-resumed', () =>
+      this.run('sending-resumed', () => this.toAdmins(html`▶️ Sending resumed.`)),
+    );
     this.on('review-waiting', (count) =>
       this.run('review-waiting', () =>
-        this.toAdmins(html`❓ ${count} message(s) may or may not have gone out. Decide in /review.`),
+        this.toAdmins(
+          html`❓ ${count} message(s) may or may not have gone out. Decide in /review.`,
+        ),
       ),
     );
-    this.on('lead-replied', (leadId, text) => this.run('lead-replied', () => this.onReply(leadId, text)));
+    this.on('lead-replied', (leadId, text) =>
+      this.run('lead-replied', () => this.onReply(leadId, text)),
+    );
   }
 
   /** Unsubscribes and drops pending progress edits. */
@@ -97,24 +103,32 @@ export class Notifier {
   }
 
   private run(what: string, task: () => Promise<void>): void {
-    task().catch((error: unknown) => this.kit.log.warn({ err: error, event: what }, 'could not notify admins'));
+    task().catch((error: unknown) =>
+      this.kit.log.warn({ err: error, event: what }, 'could not notify admins'),
+    );
   }
 
   private async onState(state: TransportState, reason?: string): Promise<void> {
     if ((state !== 'ready' && state !== 'disconnected') || state === this.announcedState) return;
     this.announcedState = state;
     if (state === 'ready') {
-      await Promise.all(this.kit.config.ADMIN_TELEGRAM_IDS.map((adminId) => this.deleteQr(adminId)));
+      await Promise.all(
+        this.kit.config.ADMIN_TELEGRAM_IDS.map((adminId) => this.deleteQr(adminId)),
+      );
       await this.toAdmins(html`✅ WhatsApp is connected and ready to send.`);
     } else {
       const why = reason ? html` (${reason})` : html``;
-      await this.toAdmins(html`⚠️ WhatsApp disconnected${why}. Sending waits until it is back; /status shows the state.`);
+      await this.toAdmins(
+        html`⚠️ WhatsApp disconnected${why}. Sending waits until it is back; /status shows the state.`,
+      );
     }
   }
 
   private async onCampaignStarted(id: string, title: string, recipients: number): Promise<void> {
     this.progress.begin(id, title);
-    await this.toAdmins(html`🚀 Campaign <b>${title}</b> started: ${recipients} recipient(s). /campaign ${id}`);
+    await this.toAdmins(
+      html`🚀 Campaign <b>${title}</b> started: ${recipients} recipient(s). /campaign ${id}`,
+    );
   }
 
   private async onCampaignFinished(id: string, title: string, f: CampaignFigures): Promise<void> {
@@ -143,11 +157,17 @@ Details: /campaign ${id}`,
 
   private async toAdmins(text: Html): Promise<void> {
     await this.eachAdmin('notice', (adminId) =>
-      this.api.sendMessage(adminId, text.value, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
+      this.api.sendMessage(adminId, text.value, {
+        parse_mode: 'HTML',
+        link_preview_options: { is_disabled: true },
+      }),
     );
   }
 
-  private async eachAdmin(what: string, send: (adminId: number) => Promise<unknown>): Promise<void> {
+  private async eachAdmin(
+    what: string,
+    send: (adminId: number) => Promise<unknown>,
+  ): Promise<void> {
     for (const adminId of this.kit.config.ADMIN_TELEGRAM_IDS) {
       try {
         await send(adminId);

@@ -42,7 +42,8 @@ export class Retrier {
     while (!this.signal.aborted) {
       try {
         const result = await call(this.signal as unknown as ApiSignal);
-        if (this.failures > 0) this.log.info({ call: what, failures: this.failures }, 'Telegram reachable again');
+        if (this.failures > 0)
+          this.log.info({ call: what, failures: this.failures }, 'Telegram reachable again');
         this.failures = 0;
         return result;
       } catch (error) {
@@ -119,7 +120,9 @@ export class UpdatePoller {
     this.abort.abort();
     await this.running;
     if (this.offset > 0) {
-      await this.api.getUpdates({ offset: this.offset, limit: 1, timeout: 0 }).catch(() => undefined);
+      await this.api
+        .getUpdates({ offset: this.offset, limit: 1, timeout: 0 })
+        .catch(() => undefined);
     }
   }
 
@@ -127,14 +130,20 @@ export class UpdatePoller {
     const me = await this.retrier.run('getMe', (signal) => this.api.getMe(signal));
     if (!me) return;
     this.onReady(me);
-    const cleared = await this.retrier.run('deleteWebhook', (signal) => this.api.deleteWebhook({}, signal));
+    const cleared = await this.retrier.run('deleteWebhook', (signal) =>
+      this.api.deleteWebhook({}, signal),
+    );
     if (cleared === undefined) return;
     this.log.info({ bot: me.username }, 'admin bot polling');
 
     while (!this.abort.signal.aborted) {
       const updates = await this.retrier.run('getUpdates', (signal) =>
         this.api.getUpdates(
-          { offset: this.offset, timeout: this.timeoutSeconds, allowed_updates: [...ALLOWED_UPDATES] },
+          {
+            offset: this.offset,
+            timeout: this.timeoutSeconds,
+            allowed_updates: [...ALLOWED_UPDATES],
+          },
           signal,
         ),
       );
@@ -149,7 +158,8 @@ export class UpdatePoller {
 
 /** Why a Bot API call failed, in words an operator can act on. */
 export function describeFailure(error: unknown): string {
-  if (!(error instanceof GrammyError)) return `Telegram unreachable: ${(error as Error)?.message ?? error}`;
+  if (!(error instanceof GrammyError))
+    return `Telegram unreachable: ${(error as Error)?.message ?? error}`;
   if (error.error_code === 409) {
     return 'another process is polling this bot token, or a webhook is set (409); stop the other one';
   }

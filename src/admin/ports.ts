@@ -12,7 +12,9 @@ import type { Campaign, Enrollment, Sequence } from '../store/index.js';
  * message written for admins, when the change is refused.
  */
 export interface CampaignPort {
-  create(input: unknown): Promise<{ ok: true; campaign: Campaign } | { ok: false; problems: string[] }>;
+  create(
+    input: unknown,
+  ): Promise<{ ok: true; campaign: Campaign } | { ok: false; problems: string[] }>;
   pause(id: string): Promise<Campaign>;
   resume(id: string): Promise<Campaign>;
   cancel(id: string): Promise<{ campaign: Campaign; cancelled: number }>;
@@ -33,7 +35,11 @@ export interface SequencePort {
     | { status: 'enrolled' | 'already-enrolled'; enrollment: Enrollment }
     | { status: 'refused'; message: string }
   >;
-  unenroll(sequenceId: Types.ObjectId | string, leadId: Types.ObjectId | string, reason?: string): Promise<boolean>;
+  unenroll(
+    sequenceId: Types.ObjectId | string,
+    leadId: Types.ObjectId | string,
+    reason?: string,
+  ): Promise<boolean>;
 }
 
 /** The sending loop's switch. */

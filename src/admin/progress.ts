@@ -112,7 +112,10 @@ export class CampaignProgress {
         }
       } catch (error) {
         if (!isNotModified(error)) {
-          this.deps.log.warn({ err: error, campaignId, adminId }, 'could not show campaign progress');
+          this.deps.log.warn(
+            { err: error, campaignId, adminId },
+            'could not show campaign progress',
+          );
         }
       }
     }

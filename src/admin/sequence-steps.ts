@@ -11,7 +11,8 @@ export interface StepInput {
 }
 
 /** A step change that was saved (the sequence after it), or why it was refused. */
-export type StepChange = { ok: true; sequence: Sequence; index: number } | { ok: false; problems: string[] };
+export type StepChange =
+  { ok: true; sequence: Sequence; index: number } | { ok: false; problems: string[] };
 
 /**
  * Adds, edits and removes steps of a stored sequence. The whole sequence is checked
@@ -38,7 +39,11 @@ export class SequenceSteps {
   async edit(sequence: Sequence, index: number, changes: Partial<StepInput>): Promise<StepChange> {
     const current = sequence.steps[index];
     if (!current) return outOfRange(sequence);
-    const merged = { ...current, ...clean({ ...stepInput(current), ...changes }), _id: current._id };
+    const merged = {
+      ...current,
+      ...clean({ ...stepInput(current), ...changes }),
+      _id: current._id,
+    };
     if (changes.sendTime === undefined && 'sendTime' in changes) delete merged.sendTime;
     const steps = sequence.steps.map((step, i) => (i === index ? (merged as SequenceStep) : step));
     return this.save(sequence, steps, index);
@@ -48,7 +53,12 @@ export class SequenceSteps {
   async remove(sequence: Sequence, index: number): Promise<StepChange> {
     if (!sequence.steps[index]) return outOfRange(sequence);
     if (sequence.steps.length === 1) {
-      return { ok: false, problems: ['this is the only step; a sequence needs one. Turn it off with /sequence_off instead'] };
+      return {
+        ok: false,
+        problems: [
+          'this is the only step; a sequence needs one. Turn it off with /sequence_off instead',
+        ],
+      };
     }
     const steps = sequence.steps.filter((_, i) => i !== index);
     const saved = await this.save(sequence, steps, index);
@@ -56,7 +66,11 @@ export class SequenceSteps {
     return saved;
   }
 
-  private async save(sequence: Sequence, steps: SequenceStep[], index: number): Promise<StepChange> {
+  private async save(
+    sequence: Sequence,
+    steps: SequenceStep[],
+    index: number,
+  ): Promise<StepChange> {
     const check = validateSequence({
       name: sequence.name,
       trigger: sequence.trigger,
@@ -70,14 +84,24 @@ export class SequenceSteps {
 }
 
 function stepInput(step: SequenceStep | StepInput): StepInput {
-  return clean({ dayNumber: step.dayNumber, sendTime: step.sendTime, content: step.content, mediaUrl: step.mediaUrl });
+  return clean({
+    dayNumber: step.dayNumber,
+    sendTime: step.sendTime,
+    content: step.content,
+    mediaUrl: step.mediaUrl,
+  });
 }
 
 function clean<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined && v !== null),
+  ) as T;
 }
 
 function outOfRange(sequence: Sequence): StepChange {
   const count = sequence.steps.length;
-  return { ok: false, problems: [`there is no such step: "${sequence.name}" has steps 1 to ${count}`] };
+  return {
+    ok: false,
+    problems: [`there is no such step: "${sequence.name}" has steps 1 to ${count}`],
+  };
 }

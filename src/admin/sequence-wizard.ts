@@ -30,7 +30,9 @@ export async function findSequence(kit: AdminKit, text: string): Promise<Sequenc
 
 /** How a step reads in lists: `day 3 at 10:00`, or `day 1, at enrollment time`. */
 export function describeStepWhen(step: StepWhen): string {
-  return step.sendTime ? `day ${step.dayNumber} at ${step.sendTime}` : `day ${step.dayNumber}, at enrollment time`;
+  return step.sendTime
+    ? `day ${step.dayNumber} at ${step.sendTime}`
+    : `day ${step.dayNumber}, at enrollment time`;
 }
 
 /** Checks a step's text with the sequence rules (length, template). */
@@ -79,9 +81,13 @@ function checkStepDay(text: string, afterDay: number, takenDays: number[]): Pars
   const parsed = parseStepWhen(text);
   if (!parsed.ok) return parsed;
   const day = parsed.value.dayNumber;
-  if (day <= afterDay) return { ok: false, reason: `this step comes after day ${afterDay}; give a later day` };
+  if (day <= afterDay)
+    return { ok: false, reason: `this step comes after day ${afterDay}; give a later day` };
   if (takenDays.includes(day)) {
-    return { ok: false, reason: `day ${day} already has a step (one per day); /step_edit changes it` };
+    return {
+      ok: false,
+      reason: `day ${day} already has a step (one per day); /step_edit changes it`,
+    };
   }
   return parsed;
 }
@@ -100,7 +106,8 @@ export function sequenceWizard(kit: AdminKit) {
           return { ok: false, reason: `give a name of 1 to ${MAX_SEQUENCE_NAME} characters` };
         }
         const taken = await conversation.external(async () => !!(await findSequence(kit, text)));
-        if (taken) return { ok: false, reason: `a sequence called "${text}" exists; choose another name` };
+        if (taken)
+          return { ok: false, reason: `a sequence called "${text}" exists; choose another name` };
         return { ok: true, value: text };
       }),
     });
@@ -133,7 +140,9 @@ export function sequenceWizard(kit: AdminKit) {
       });
       if (!more) break;
     }
-    await conversation.external((outer) => saveSequence(kit, outer, { name, trigger: { keywords, match }, steps }));
+    await conversation.external((outer) =>
+      saveSequence(kit, outer, { name, trigger: { keywords, match }, steps }),
+    );
   };
 }
 
@@ -141,25 +150,50 @@ export function sequenceWizard(kit: AdminKit) {
 export async function saveSequence(
   kit: AdminKit,
   ctx: Context,
-  input: { name: string; trigger: { keywords: string[]; match: 'contains' | 'exact' }; steps: StepInput[] },
+  input: {
+    name: string;
+    trigger: { keywords: string[]; match: 'contains' | 'exact' };
+    steps: StepInput[];
+  },
 ): Promise<void> {
   const outcome = await kit.sequences!.create(input, ctx.from!.id);
   if (!outcome.ok) {
     await replyHtml(ctx, problemsText('Not saved', outcome.problems));
     return;
   }
-  await kit.audit.record(ctx.from!.id, 'sequence.created', { sequenceId: String(outcome.sequence._id), name: input.name });
-  await replyHtml(ctx, joinHtml([html`Saved. It is on: leads can join now.`, await sequenceCard(kit, outcome.sequence)]));
+  await kit.audit.record(ctx.from!.id, 'sequence.created', {
+    sequenceId: String(outcome.sequence._id),
+    name: input.name,
+  });
+  await replyHtml(
+    ctx,
+    joinHtml([
+      html`Saved. It is on: leads can join now.`,
+      await sequenceCard(kit, outcome.sequence),
+    ]),
+  );
 }
 
 /** `/sequence_new Name | keywords | day [time] | text`: a sequence with its first step. */
-export async function createSequenceFromLine(kit: AdminKit, ctx: Context, line: string): Promise<void> {
+export async function createSequenceFromLine(
+  kit: AdminKit,
+  ctx: Context,
+  line: string,
+): Promise<void> {
   const [name = '', keywords = '', when = '', content = ''] = splitFields(line);
-  const parsedKeywords = keywords === '-' || !keywords ? { ok: true as const, value: [] } : parseKeywords(keywords);
+  const parsedKeywords =
+    keywords === '-' || !keywords ? { ok: true as const, value: [] } : parseKeywords(keywords);
   const parsedWhen = parseStepWhen(when || '1');
   const problems = [parsedKeywords, parsedWhen].flatMap((p) => (p.ok ? [] : [p.reason]));
   if (problems.length) {
-    await replyHtml(ctx, problemsText('Not saved', problems, '/sequence_new Name | keywords (or -) | day [time] | text'));
+    await replyHtml(
+      ctx,
+      problemsText(
+        'Not saved',
+        problems,
+        '/sequence_new Name | keywords (or -) | day [time] | text',
+      ),
+    );
     return;
   }
   await saveSequence(kit, ctx, {
@@ -174,25 +208,44 @@ export async function createSequenceFromLine(kit: AdminKit, ctx: Context, line: 
  * text of the new step, which goes in day order.
  */
 export function stepAddWizard(kit: AdminKit) {
-  return async function stepAdd(conversation: AdminConversation, ctx: Context, sequenceId?: string): Promise<void> {
+  return async function stepAdd(
+    conversation: AdminConversation,
+    ctx: Context,
+    sequenceId?: string,
+  ): Promise<void> {
     const form = new Form(conversation, ctx, 'new step');
     const id = sequenceId ?? (await askSequence(form, conversation, kit));
-    const days = await conversation.external(async () => (await kit.store.sequences.findById(id))?.steps.map((s) => s.dayNumber) ?? []);
-    const step = await askStep(form, { afterDay: 0, takenDays: days, offerDayOne: !days.includes(1) });
-    await conversation.external((outer) => changeSteps(kit, outer, id, 'step-added', (steps, seq) => steps.add(seq, step)));
+    const days = await conversation.external(
+      async () => (await kit.store.sequences.findById(id))?.steps.map((s) => s.dayNumber) ?? [],
+    );
+    const step = await askStep(form, {
+      afterDay: 0,
+      takenDays: days,
+      offerDayOne: !days.includes(1),
+    });
+    await conversation.external((outer) =>
+      changeSteps(kit, outer, id, 'step-added', (steps, seq) => steps.add(seq, step)),
+    );
   };
 }
 
-/** The /step_edit conversation: sequence, step number, then day/time and text (each can be kept). */
+/** The /step_edit conversation: sequence, step number, then day/time and text (each keepable). */
 export function stepEditWizard(kit: AdminKit) {
   return async function stepEdit(conversation: AdminConversation, ctx: Context): Promise<void> {
     const form = new Form(conversation, ctx, 'step change');
     const id = await askSequence(form, conversation, kit);
     const steps = await conversation.external(async () =>
-      ((await kit.store.sequences.findById(id))?.steps ?? []).map((s) => ({ dayNumber: s.dayNumber, sendTime: s.sendTime, content: s.content })),
+      ((await kit.store.sequences.findById(id))?.steps ?? []).map((s) => ({
+        dayNumber: s.dayNumber,
+        sendTime: s.sendTime,
+        content: s.content,
+      })),
     );
     const index = await form.ask<number>({
-      text: joinHtml([html`Which step? Send its number:`, ...steps.map((s, i) => html`${i + 1}. ${describeStepWhen(s)}`)]),
+      text: joinHtml([
+        html`Which step? Send its number:`,
+        ...steps.map((s, i) => html`${i + 1}. ${describeStepWhen(s)}`),
+      ]),
       read: textAnswer((text) => {
         const n = Number(text);
         return Number.isInteger(n) && n >= 1 && n <= steps.length
@@ -201,19 +254,34 @@ export function stepEditWizard(kit: AdminKit) {
       }),
     });
     const others = steps.filter((_, i) => i !== index).map((s) => s.dayNumber);
-    const changed = await askStep(form, { afterDay: 0, takenDays: others, offerDayOne: false, keep: steps[index] });
+    const changed = await askStep(form, {
+      afterDay: 0,
+      takenDays: others,
+      offerDayOne: false,
+      keep: steps[index],
+    });
     await conversation.external((outer) =>
-      changeSteps(kit, outer, id, 'step-edited', (editor, seq) => editor.edit(seq, index, { ...changed, sendTime: changed.sendTime })),
+      changeSteps(kit, outer, id, 'step-edited', (editor, seq) =>
+        editor.edit(seq, index, { ...changed, sendTime: changed.sendTime }),
+      ),
     );
   };
 }
 
-async function askSequence(form: Form, conversation: AdminConversation, kit: AdminKit): Promise<string> {
+async function askSequence(
+  form: Form,
+  conversation: AdminConversation,
+  kit: AdminKit,
+): Promise<string> {
   return form.ask<string>({
     text: html`Which sequence? Send its name (/sequences lists them).`,
     read: textAnswer(async (text): Promise<Parsed<string>> => {
-      const id = await conversation.external(async () => (await findSequence(kit, text))?._id.toHexString() ?? null);
-      return id ? { ok: true, value: id } : { ok: false, reason: `there is no sequence called "${text}"` };
+      const id = await conversation.external(
+        async () => (await findSequence(kit, text))?._id.toHexString() ?? null,
+      );
+      return id
+        ? { ok: true, value: id }
+        : { ok: false, reason: `there is no sequence called "${text}"` };
     }),
   });
 }
@@ -236,7 +304,10 @@ export async function changeSteps(
     await replyHtml(ctx, problemsText('Not changed', result.problems));
     return;
   }
-  await kit.audit.record(ctx.from!.id, `sequence.${action}`, { sequenceId, step: result.index + 1 });
+  await kit.audit.record(ctx.from!.id, `sequence.${action}`, {
+    sequenceId,
+    step: result.index + 1,
+  });
   await replyHtml(ctx, joinHtml([html`Saved.`, await sequenceCard(kit, result.sequence)]));
 }
 
@@ -247,13 +318,17 @@ export async function sequenceCard(kit: AdminKit, sequence: Sequence): Promise<H
   const trigger = keywords.length
     ? html`${keywords.map((k) => `“${k}”`).join(', ')} (${match === 'exact' ? 'exactly' : 'contains'})`
     : html`none: leads join only with /enroll`;
-  const enrolled = ['active', 'completed', 'stopped', 'failed'].map((s) => `${counts[s] ?? 0} ${s}`).join(', ');
+  const enrolled = ['active', 'completed', 'stopped', 'failed']
+    .map((s) => `${counts[s] ?? 0} ${s}`)
+    .join(', ');
   return joinHtml([
     html`<b>${sequence.name}</b> · ${sequence.active ? 'on' : 'off'}`,
     html`Trigger: ${trigger}`,
     html`Stops when the lead replies: ${sequence.stopOnReply ? 'yes' : 'no'} · re-entry: ${sequence.allowReentry ? 'allowed' : 'no'}`,
     html`Steps (${sequence.steps.length}, over ${sequence.totalDays} day(s)):`,
-    ...sequence.steps.map((s, i) => html`${i + 1}. ${describeStepWhen(s)}: <i>${truncateStep(s.content)}</i>`),
+    ...sequence.steps.map(
+      (s, i) => html`${i + 1}. ${describeStepWhen(s)}: <i>${truncateStep(s.content)}</i>`,
+    ),
     html`Enrollments: ${enrolled}`,
     html`id: <code>${sequence._id.toHexString()}</code>`,
   ]);

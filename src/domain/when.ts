@@ -43,16 +43,23 @@ const UNIT_SECONDS: Record<string, number> = {
 export function parseWhen(input: string, now: Date, timeZone: string): Parsed<Date> {
   const text = input.trim().toLowerCase().replace(/\s+/g, ' ');
   const parsed = readWhen(text, now, timeZone);
-  if (!parsed) return { ok: false, reason: `"${input.trim()}" is not a time I understand: ${WHEN_FORMS}` };
+  if (!parsed)
+    return { ok: false, reason: `"${input.trim()}" is not a time I understand: ${WHEN_FORMS}` };
   if ('reason' in parsed) return { ok: false, reason: parsed.reason };
 
   const at = parsed.at;
   if (at.getTime() < now.getTime() - 60_000) {
     const shown = DateTime.fromJSDate(now, { zone: timeZone }).toFormat('yyyy-MM-dd HH:mm');
-    return { ok: false, reason: `that time has passed (it is ${shown} now in ${timeZone}); give a later one or now` };
+    return {
+      ok: false,
+      reason: `that time has passed (it is ${shown} now in ${timeZone}); give a later one or now`,
+    };
   }
   if (at.getTime() > now.getTime() + MAX_SCHEDULE_DAYS * 86_400_000) {
-    return { ok: false, reason: `that is more than ${MAX_SCHEDULE_DAYS} days ahead; give an earlier time` };
+    return {
+      ok: false,
+      reason: `that is more than ${MAX_SCHEDULE_DAYS} days ahead; give an earlier time`,
+    };
   }
   return { ok: true, value: at };
 }
@@ -70,7 +77,9 @@ function readWhen(text: string, now: Date, timeZone: string): Reading {
 
   const dayAndTime = /^(today|tomorrow) (\d{1,2}):(\d{2})$/.exec(text);
   if (dayAndTime) {
-    const day = DateTime.fromJSDate(now, { zone: timeZone }).plus({ days: dayAndTime[1] === 'tomorrow' ? 1 : 0 });
+    const day = DateTime.fromJSDate(now, { zone: timeZone }).plus({
+      days: dayAndTime[1] === 'tomorrow' ? 1 : 0,
+    });
     return atLocalTime(day.year, day.month, day.day, dayAndTime[2]!, dayAndTime[3]!, timeZone);
   }
 
@@ -91,7 +100,8 @@ function atLocalTime(
   timeZone: string,
 ): Reading {
   const [h, m] = [Number(hours), Number(minutes)];
-  if (h > 23 || m > 59) return { reason: `${hours}:${minutes} is not a time of day; use 00:00 to 23:59` };
+  if (h > 23 || m > 59)
+    return { reason: `${hours}:${minutes} is not a time of day; use 00:00 to 23:59` };
   const local = DateTime.fromObject({ year, month, day, hour: h, minute: m }, { zone: timeZone });
   if (!local.isValid) {
     const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
@@ -133,7 +143,8 @@ export function parseDelays(input: string, defaults: Delays, floorSeconds: numbe
   const text = input.trim().toLowerCase();
   if (text === 'default' || text === 'defaults') return { ok: true, value: defaults };
 
-  const match = /^(\d+)\s*(?:-|to|–)\s*(\d+)\s*(s|sec|secs|seconds|m|min|mins|minutes)?$/.exec(text) ??
+  const match =
+    /^(\d+)\s*(?:-|to|–)\s*(\d+)\s*(s|sec|secs|seconds|m|min|mins|minutes)?$/.exec(text) ??
     /^(\d+)()\s*(s|sec|secs|seconds|m|min|mins|minutes)?$/.exec(text);
   if (!match) {
     return {
@@ -150,12 +161,22 @@ export function parseDelays(input: string, defaults: Delays, floorSeconds: numbe
 /** Checks a gap range against the floor and the one-hour ceiling. */
 export function checkDelays(delays: Delays, floorSeconds: number): Parsed<Delays> {
   const { minDelaySeconds: min, maxDelaySeconds: max } = delays;
-  if (min > max) return { ok: false, reason: `the first number (${min}) must not be larger than the second (${max})` };
+  if (min > max)
+    return {
+      ok: false,
+      reason: `the first number (${min}) must not be larger than the second (${max})`,
+    };
   if (min < floorSeconds) {
-    return { ok: false, reason: `the shortest gap allowed is ${floorSeconds} seconds; shorter gaps get accounts banned` };
+    return {
+      ok: false,
+      reason: `the shortest gap allowed is ${floorSeconds} seconds; shorter gaps get accounts banned`,
+    };
   }
   if (max > MAX_DELAY_SECONDS) {
-    return { ok: false, reason: `the longest gap allowed is ${MAX_DELAY_SECONDS} seconds (one hour)` };
+    return {
+      ok: false,
+      reason: `the longest gap allowed is ${MAX_DELAY_SECONDS} seconds (one hour)`,
+    };
   }
   return { ok: true, value: delays };
 }
@@ -171,7 +192,11 @@ export interface SendingLimits {
  * slowed to the hourly cap when that is tighter, plus a day for each further day's
  * worth of the daily cap. Ignores the send window and other traffic: an estimate.
  */
-export function estimateSendSeconds(recipients: number, delays: Delays, limits: SendingLimits): number {
+export function estimateSendSeconds(
+  recipients: number,
+  delays: Delays,
+  limits: SendingLimits,
+): number {
   if (recipients <= 0) return 0;
   const averageGap = (delays.minDelaySeconds + delays.maxDelaySeconds) / 2;
   const gap = Math.max(averageGap, 3600 / limits.hourlyCap);

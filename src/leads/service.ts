@@ -49,7 +49,10 @@ const newLeadSchema = z.object({
 export function parseTag(raw: string): Parsed<string> {
   const tag = raw.trim().replace(/^#/, '').toLowerCase();
   if (!TAG.test(tag)) {
-    return { ok: false, reason: `"${raw.trim()}" is not a tag: use 1 to 32 letters, digits, _ or -, starting with a letter` };
+    return {
+      ok: false,
+      reason: `"${raw.trim()}" is not a tag: use 1 to 32 letters, digits, _ or -, starting with a letter`,
+    };
   }
   return { ok: true, value: tag };
 }
@@ -73,7 +76,10 @@ export function parseTagChanges(raw: string): Parsed<TagChanges> {
   for (const token of tokens) {
     const sign = token[0];
     if (sign !== '+' && sign !== '-') {
-      return { ok: false, reason: `"${token}" needs a + to add it or a - to remove it, like +vip -old` };
+      return {
+        ok: false,
+        reason: `"${token}" needs a + to add it or a - to remove it, like +vip -old`,
+      };
     }
     const tag = parseTag(token.slice(1));
     if (!tag.ok) return tag;
@@ -85,8 +91,12 @@ export function parseTagChanges(raw: string): Parsed<TagChanges> {
 /** Reads a lead status (`prospect` or `customer`, any case). */
 export function parseLeadStatus(raw: string): Parsed<LeadStatus> {
   const status = raw.trim().toLowerCase();
-  if ((LEAD_STATUSES as readonly string[]).includes(status)) return { ok: true, value: status as LeadStatus };
-  return { ok: false, reason: `"${raw.trim()}" is not a status: use ${LEAD_STATUSES.join(' or ')}` };
+  if ((LEAD_STATUSES as readonly string[]).includes(status))
+    return { ok: true, value: status as LeadStatus };
+  return {
+    ok: false,
+    reason: `"${raw.trim()}" is not a status: use ${LEAD_STATUSES.join(' or ')}`,
+  };
 }
 
 /**
@@ -111,7 +121,11 @@ export class LeadService {
     const phone = this.parsePhone(rawPhone);
     if (!phone.ok) return { ok: false, reason: phone.reason };
     const lead = await this.leads.findByPhone(phone.value);
-    if (!lead) return { ok: false, reason: `there is no lead with the number ${phone.value}; add it with /lead_add` };
+    if (!lead)
+      return {
+        ok: false,
+        reason: `there is no lead with the number ${phone.value}; add it with /lead_add`,
+      };
     return { ok: true, lead };
   }
 
@@ -135,12 +149,18 @@ export class LeadService {
       return { ok: true, lead };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      return { ok: false, reason: `${phone.value} is already a lead; see it with /lead ${phone.value}` };
+      return {
+        ok: false,
+        reason: `${phone.value} is already a lead; see it with /lead ${phone.value}`,
+      };
     }
   }
 
   /** Sets a lead's status; returns the lead before and after. */
-  async setStatus(rawPhone: string, rawStatus: string): Promise<LeadResult<{ before: Lead; after: Lead }>> {
+  async setStatus(
+    rawPhone: string,
+    rawStatus: string,
+  ): Promise<LeadResult<{ before: Lead; after: Lead }>> {
     const status = parseLeadStatus(rawStatus);
     if (!status.ok) return status;
     const found = await this.find(rawPhone);
@@ -156,7 +176,8 @@ export class LeadService {
     if (!found.ok) return found;
     let lead: Lead | null = found.lead;
     if (changes.add.length) lead = await this.leads.addTags(found.lead._id, changes.add);
-    if (lead && changes.remove.length) lead = await this.leads.removeTags(found.lead._id, changes.remove);
+    if (lead && changes.remove.length)
+      lead = await this.leads.removeTags(found.lead._id, changes.remove);
     if (!lead) return { ok: false, reason: 'the lead was deleted meanwhile' };
     return { ok: true, lead };
   }

@@ -45,7 +45,8 @@ export function readTelegramHtml(html: string): HtmlReading {
       }
       const name = tag[2]!.toLowerCase();
       if (tag[1]) {
-        if (open.pop() !== name) return refuse(`Unmatched end tag at byte offset ${i}, expected "</${name}>"`);
+        if (open.pop() !== name)
+          return refuse(`Unmatched end tag at byte offset ${i}, expected "</${name}>"`);
       } else {
         open.push(name);
       }
@@ -67,7 +68,8 @@ export function readTelegramHtml(html: string): HtmlReading {
 }
 
 function decodeEntity(body: string): string | null {
-  if (body.startsWith('#x') || body.startsWith('#X')) return String.fromCodePoint(parseInt(body.slice(2), 16));
+  if (body.startsWith('#x') || body.startsWith('#X'))
+    return String.fromCodePoint(parseInt(body.slice(2), 16));
   if (body.startsWith('#')) return String.fromCodePoint(Number(body.slice(1)));
   return NAMED_ENTITIES[body.toLowerCase()] ?? null;
 }

@@ -164,7 +164,11 @@ export class FakeTelegram {
   }
 
   /** A user presses an inline button with `data` under the bot message `messageId`. */
-  pressButton(from: FakeUser, message: { chatId: number; messageId: number }, data: string): string {
+  pressButton(
+    from: FakeUser,
+    message: { chatId: number; messageId: number },
+    data: string,
+  ): string {
     const id = `cb${this.nextUpdateId}`;
     const shown = this.botMessages.get(key(message.chatId, message.messageId));
     this.push({
@@ -207,13 +211,29 @@ export class FakeTelegram {
   }
 
   /** A user sends a photo; returns the message id. */
-  sendPhoto(from: FakeUser, photo: { data?: Buffer; caption?: string } = {}, chat?: FakeChat): number {
+  sendPhoto(
+    from: FakeUser,
+    photo: { data?: Buffer; caption?: string } = {},
+    chat?: FakeChat,
+  ): number {
     const data = photo.data ?? Buffer.from('fake-jpeg');
     const fileId = this.storeUserFile(data, `photos/file_${this.nextFileId}.jpg`);
     const message = this.userMessage(from, chat);
     message.photo = [
-      { file_id: `${fileId}s`, file_unique_id: `u${fileId}s`, width: 90, height: 90, file_size: 100 },
-      { file_id: fileId, file_unique_id: `u${fileId}`, width: 800, height: 800, file_size: data.length },
+      {
+        file_id: `${fileId}s`,
+        file_unique_id: `u${fileId}s`,
+        width: 90,
+        height: 90,
+        file_size: 100,
+      },
+      {
+        file_id: fileId,
+        file_unique_id: `u${fileId}`,
+        width: 800,
+        height: 800,
+        file_size: data.length,
+      },
     ];
     this.storeUserFile(data, `photos/file_${this.nextFileId}s.jpg`, `${fileId}s`);
     if (photo.caption) message.caption = photo.caption;
@@ -246,9 +266,12 @@ export class FakeTelegram {
     test: (message: BotMessage) => boolean,
     timeoutMs = 10_000,
   ): Promise<BotMessage> {
-    return this.poll(() => this.messages(chatId).find((m) => !m.deleted && test(m)), timeoutMs, () =>
-      `no bot message in chat ${chatId} matched within ${timeoutMs} ms; the chat holds:\n` +
-      this.describe(chatId),
+    return this.poll(
+      () => this.messages(chatId).find((m) => !m.deleted && test(m)),
+      timeoutMs,
+      () =>
+        `no bot message in chat ${chatId} matched within ${timeoutMs} ms; the chat holds:\n` +
+        this.describe(chatId),
     );
   }
 
@@ -268,7 +291,11 @@ export class FakeTelegram {
   }
 
   /** Waits for a call of `method` after the `since`-th recorded call; returns it. */
-  async waitForCall(method: string, test: (call: BotCall) => boolean = () => true, timeoutMs = 10_000) {
+  async waitForCall(
+    method: string,
+    test: (call: BotCall) => boolean = () => true,
+    timeoutMs = 10_000,
+  ) {
     return this.poll(
       () => this.calls.find((call) => call.method === method && test(call)),
       timeoutMs,
@@ -317,9 +344,16 @@ export class FakeTelegram {
     if (file) return this.serveFile(file[1]!, decodeURIComponent(file[2]!), res);
 
     const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
-    if (!call) return send(res, { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } });
+    if (!call)
+      return send(res, {
+        status: 404,
+        body: { ok: false, error_code: 404, description: 'Not Found' },
+      });
     if (call[1] !== this.token) {
-      return send(res, { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } });
+      return send(res, {
+        status: 401,
+        body: { ok: false, error_code: 401, description: 'Unauthorized' },
+      });
     }
     const params = { ...Object.fromEntries(url.searchParams), ...(await readParams(req)) };
     const method = call[2]!;
@@ -334,7 +368,9 @@ export class FakeTelegram {
     const fault = this.faults.get(method);
     if (!fault) return null;
     if (--fault.times <= 0) this.faults.delete(method);
-    const parameters = fault.retryAfterSeconds ? { retry_after: fault.retryAfterSeconds } : undefined;
+    const parameters = fault.retryAfterSeconds
+      ? { retry_after: fault.retryAfterSeconds }
+      : undefined;
     return {
       status: fault.status,
       body: { ok: false, error_code: fault.status, description: fault.description, parameters },
@@ -344,7 +380,12 @@ export class FakeTelegram {
   private async handle(method: string, p: Params, req: IncomingMessage): Promise<ApiReply> {
     switch (method) {
       case 'getMe':
-        return ok({ ...this.botUser(), can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false });
+        return ok({
+          ...this.botUser(),
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        });
       case 'getUpdates':
         return this.getUpdates(p, req);
       case 'sendMessage':
@@ -362,7 +403,10 @@ export class FakeTelegram {
       case 'deleteMessage':
         return this.deleteMessage(p);
       case 'answerCallbackQuery':
-        this.callbackAnswers.set(String(p.callback_query_id), { text: p.text as string, show_alert: p.show_alert as boolean });
+        this.callbackAnswers.set(String(p.callback_query_id), {
+          text: p.text as string,
+          show_alert: p.show_alert as boolean,
+        });
         return ok(true);
       case 'getFile':
         return this.getFile(p);
@@ -374,19 +418,29 @@ export class FakeTelegram {
         if (p.drop_pending_updates) this.updates = [];
         return ok(true);
       case 'getWebhookInfo':
-        return ok({ url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: this.updates.length });
+        return ok({
+          url: this.webhook?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: this.updates.length,
+        });
       case 'setMyCommands':
       case 'deleteMyCommands':
       case 'sendChatAction':
         return ok(true);
       default:
-        return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found: method not found' } };
+        return {
+          status: 404,
+          body: { ok: false, error_code: 404, description: 'Not Found: method not found' },
+        };
     }
   }
 
   private async getUpdates(p: Params, req: IncomingMessage): Promise<ApiReply> {
     if (this.webhook) {
-      return fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      return fail(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     }
     const offset = Number(p.offset ?? 0);
     if (offset > 0) this.updates = this.updates.filter((u) => u.update_id >= offset);
@@ -456,14 +510,25 @@ export class FakeTelegram {
     if (!message || message.deleted) return fail(400, 'Bad Request: message to edit not found');
 
     const html = change.text ?? message.html;
-    const parseMode = change.text === undefined ? message.parseMode : (p.parse_mode as string | undefined);
+    const parseMode =
+      change.text === undefined ? message.parseMode : (p.parse_mode as string | undefined);
     const checked = this.checkContent({ ...p, parse_mode: parseMode }, html, 4096);
     if ('status' in checked) return checked;
-    const markup = p.reply_markup === undefined && change.text === undefined ? undefined : checked.markup;
+    const markup =
+      p.reply_markup === undefined && change.text === undefined ? undefined : checked.markup;
     if (html === message.html && JSON.stringify(markup) === JSON.stringify(message.replyMarkup)) {
-      return fail(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+      return fail(
+        400,
+        'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+      );
     }
-    Object.assign(message, { html, text: checked.plain, parseMode, replyMarkup: markup, edits: message.edits + 1 });
+    Object.assign(message, {
+      html,
+      text: checked.plain,
+      parseMode,
+      replyMarkup: markup,
+      edits: message.edits + 1,
+    });
     return ok(this.messageObject(message));
   }
 
@@ -477,7 +542,12 @@ export class FakeTelegram {
   private getFile(p: Params): ApiReply {
     const file = this.userFiles.get(String(p.file_id));
     if (!file) return fail(400, 'Bad Request: invalid file_id');
-    return ok({ file_id: p.file_id, file_unique_id: `u${String(p.file_id)}`, file_size: file.data.length, file_path: file.path });
+    return ok({
+      file_id: p.file_id,
+      file_unique_id: `u${String(p.file_id)}`,
+      file_size: file.data.length,
+      file_path: file.path,
+    });
   }
 
   private serveFile(token: string, path: string, res: ServerResponse): void {
@@ -486,7 +556,10 @@ export class FakeTelegram {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.data.length });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': file.data.length,
+    });
     res.end(file.data);
   }
 
@@ -505,7 +578,11 @@ export class FakeTelegram {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (target.secret) headers['x-telegram-bot-api-secret-token'] = target.secret;
       for (let tries = 0; tries < 20; tries++) {
-        const response = await fetch(target.url, { method: 'POST', headers, body: JSON.stringify(update) }).catch(() => null);
+        const response = await fetch(target.url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(update),
+        }).catch(() => null);
         if (response?.ok) {
           this.updates = this.updates.filter((u) => u.update_id !== update.update_id);
           return;
@@ -544,13 +621,29 @@ export class FakeTelegram {
     const base: Params = {
       message_id: message.messageId,
       date: Math.floor(message.sentAt / 1000),
-      chat: this.chats.get(message.chatId) ?? { id: message.chatId, type: 'private', first_name: 'Admin' },
+      chat: this.chats.get(message.chatId) ?? {
+        id: message.chatId,
+        type: 'private',
+        first_name: 'Admin',
+      },
       from: this.botUser(),
     };
     if (message.kind === 'text') base.text = message.text;
     else base.caption = message.text;
-    if (message.kind === 'photo') base.photo = [{ file_id: `bot-photo-${message.messageId}`, file_unique_id: `bp${message.messageId}`, width: 300, height: 300 }];
-    if (message.kind === 'document') base.document = { file_id: `bot-doc-${message.messageId}`, file_unique_id: `bd${message.messageId}` };
+    if (message.kind === 'photo')
+      base.photo = [
+        {
+          file_id: `bot-photo-${message.messageId}`,
+          file_unique_id: `bp${message.messageId}`,
+          width: 300,
+          height: 300,
+        },
+      ];
+    if (message.kind === 'document')
+      base.document = {
+        file_id: `bot-doc-${message.messageId}`,
+        file_unique_id: `bd${message.messageId}`,
+      };
     if (message.replyMarkup) base.reply_markup = message.replyMarkup;
     return base;
   }
@@ -560,7 +653,11 @@ export class FakeTelegram {
     return fileId;
   }
 
-  private async poll<T>(find: () => T | undefined, timeoutMs: number, explain: () => string): Promise<T> {
+  private async poll<T>(
+    find: () => T | undefined,
+    timeoutMs: number,
+    explain: () => string,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = find();
@@ -589,7 +686,10 @@ function fail(status: number, description: string): ApiReply {
 
 function send(res: ServerResponse, reply: ApiReply): void {
   const body = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(reply.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -597,7 +697,8 @@ function parseMarkup(raw: unknown): InlineMarkup | undefined | 'too long' {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const markup = (typeof raw === 'string' ? JSON.parse(raw) : raw) as InlineMarkup;
   const buttons = (markup.inline_keyboard ?? []).flat();
-  if (buttons.some((b) => b.callback_data !== undefined && Buffer.byteLength(b.callback_data) > 64)) return 'too long';
+  if (buttons.some((b) => b.callback_data !== undefined && Buffer.byteLength(b.callback_data) > 64))
+    return 'too long';
   return markup.inline_keyboard ? markup : undefined;
 }
 
@@ -644,7 +745,8 @@ function readMultipart(body: Buffer, boundary: string): Params {
     start = next;
   }
   for (const [field, value] of Object.entries(fields)) {
-    if (typeof value === 'string' && value.startsWith('attach://')) fields[field] = files.get(value.slice(9));
+    if (typeof value === 'string' && value.startsWith('attach://'))
+      fields[field] = files.get(value.slice(9));
   }
   return fields;
 }

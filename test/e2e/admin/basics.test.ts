@@ -12,7 +12,14 @@ describe('the admin bot', () => {
 
   it('lists every command on /help, grouped by topic', async () => {
     const reply = await h.tg.ask(ADMIN, '/help');
-    for (const command of ['/status', '/leads', '/lead_add', '/export_leads', '/review', '/pause_all']) {
+    for (const command of [
+      '/status',
+      '/leads',
+      '/lead_add',
+      '/export_leads',
+      '/review',
+      '/pause_all',
+    ]) {
       expect(reply.text).toContain(command);
     }
   });
@@ -35,7 +42,9 @@ describe('the admin bot', () => {
 
   it('suggests the nearest command for a mistyped one', async () => {
     const reply = await h.tg.ask(ADMIN, '/stauts');
-    expect(reply.text).toBe('I do not know /stauts. Did you mean /status? /help lists every command.');
+    expect(reply.text).toBe(
+      'I do not know /stauts. Did you mean /status? /help lists every command.',
+    );
   });
 
   it('says there is nothing to cancel outside a question', async () => {
@@ -60,7 +69,9 @@ describe('the admin bot', () => {
   it('writes each admin command to the audit log without phone numbers', async () => {
     await h.tg.ask(ADMIN, '/lead +34 600 111 222');
     const entries = await h.store.audit.recent(50);
-    const entry = entries.find((e) => e.action === 'admin.command' && String(e.details?.text).startsWith('/lead '));
+    const entry = entries.find(
+      (e) => e.action === 'admin.command' && String(e.details?.text).startsWith('/lead '),
+    );
     expect(entry).toMatchObject({ adminId: ADMIN.id, details: { text: '/lead …1222' } });
   });
 });

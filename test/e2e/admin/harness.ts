@@ -63,7 +63,9 @@ export interface HarnessSetup {
  */
 export function useAdminBot(
   label: string,
-  setup: (h: Omit<AdminBotHarness, 'admin' | 'deps'>) => Promise<HarnessSetup> | HarnessSetup = () => ({}),
+  setup: (
+    h: Omit<AdminBotHarness, 'admin' | 'deps'>,
+  ) => Promise<HarnessSetup> | HarnessSetup = () => ({}),
   configOverrides: Record<string, string> = {},
 ): AdminBotHarness {
   const db = useTestStore(label);
@@ -80,7 +82,12 @@ export function useAdminBot(
     state.tg = await FakeTelegram.start();
     state.events = new AppEvents();
     state.transport = new TestTransport();
-    const base = { tg: state.tg, events: state.events, transport: state.transport, store: db.store };
+    const base = {
+      tg: state.tg,
+      events: state.events,
+      transport: state.transport,
+      store: db.store,
+    };
     const extra = await setup(base);
     state.stop = extra.stop;
     state.deps = {
@@ -127,7 +134,8 @@ export function useAdminBot(
 export async function collectionCounts(store: AdminDeps['store']): Promise<Record<string, number>> {
   const names = (await store.connection.db!.listCollections().toArray()).map((c) => c.name).sort();
   const counts: Record<string, number> = {};
-  for (const name of names) counts[name] = await store.connection.db!.collection(name).countDocuments();
+  for (const name of names)
+    counts[name] = await store.connection.db!.collection(name).countDocuments();
   return counts;
 }
 

@@ -11,12 +11,18 @@ function csvRows(message: BotMessage): string[][] {
 
 describe('/lead_add', () => {
   it('adds a lead from one line and shows its card', async () => {
-    const reply = await h.tg.ask(ADMIN, '/lead_add +34 600 111 222 | Ana García | customer | vip, madrid');
+    const reply = await h.tg.ask(
+      ADMIN,
+      '/lead_add +34 600 111 222 | Ana García | customer | vip, madrid',
+    );
     expect(reply.text).toContain('Added:');
     expect(reply.text).toContain('Ana García +34600111222');
     expect(reply.text).toContain('Status: customer · temperature: cold');
     expect(reply.text).toContain('Tags: vip, madrid');
-    expect(await h.store.leads.findByPhone('+34600111222')).toMatchObject({ name: 'Ana García', status: 'customer' });
+    expect(await h.store.leads.findByPhone('+34600111222')).toMatchObject({
+      name: 'Ana García',
+      status: 'customer',
+    });
   });
 
   it('refuses a bad number and says how to write it', async () => {
@@ -70,7 +76,9 @@ describe('/lead, /lead_status and /lead_tag', () => {
 
   it('says when there is no such lead and how to add it', async () => {
     const reply = await h.tg.ask(ADMIN, '/lead +34 699 999 999');
-    expect(reply.text).toBe('There is no lead with the number +34699999999; add it with /lead_add.');
+    expect(reply.text).toBe(
+      'There is no lead with the number +34699999999; add it with /lead_add.',
+    );
   });
 
   it('changes a status and says what it was', async () => {
@@ -86,7 +94,9 @@ describe('/lead, /lead_status and /lead_tag', () => {
   it('asks for the phone and status when /lead_status comes alone', async () => {
     expect((await h.tg.ask(ADMIN, '/lead_status')).text).toContain('Which lead?');
     expect((await h.tg.ask(ADMIN, '+34600111222')).text).toContain('prospect or customer');
-    expect((await h.tg.ask(ADMIN, 'customer')).text).toBe('Ana García is now a customer (was a prospect).');
+    expect((await h.tg.ask(ADMIN, 'customer')).text).toBe(
+      'Ana García is now a customer (was a prospect).',
+    );
   });
 
   it('adds and removes tags', async () => {
@@ -138,19 +148,28 @@ describe('CSV import', () => {
 
     const file = await h.tg.waitFor(ADMIN.id, (m) => m.kind === 'document');
     expect(csvRows(file).map((row) => row[0])).toEqual(['line', '4', '6', '7']);
-    expect(await h.store.leads.findByPhone('+34655000002')).toMatchObject({ name: 'Dani', status: 'customer' });
+    expect(await h.store.leads.findByPhone('+34655000002')).toMatchObject({
+      name: 'Dani',
+      status: 'customer',
+    });
   });
 
   it('refuses a file without a phone column and writes nothing', async () => {
     const before = await h.store.leads.count();
     h.tg.sendDocument(ADMIN, { filename: 'names.csv', content: 'name\nZoe\n' });
-    const reply = await h.tg.waitFor(ADMIN.id, (m) => m.text.startsWith('Nothing was imported from names.csv'));
+    const reply = await h.tg.waitFor(ADMIN.id, (m) =>
+      m.text.startsWith('Nothing was imported from names.csv'),
+    );
     expect(reply.text).toContain('no phone column in the header (found: name)');
     expect(await h.store.leads.count()).toBe(before);
   });
 
   it('asks for a .csv file when another document arrives', async () => {
-    h.tg.sendDocument(ADMIN, { filename: 'photo.pdf', content: '%PDF', mimeType: 'application/pdf' });
+    h.tg.sendDocument(ADMIN, {
+      filename: 'photo.pdf',
+      content: '%PDF',
+      mimeType: 'application/pdf',
+    });
     await h.tg.waitFor(ADMIN.id, (m) => m.text.startsWith('To import leads, send a .csv file'));
   });
 });
@@ -164,7 +183,9 @@ describe('/export_leads', () => {
 
     expect((file.document as FakeFile).filename).toMatch(/^leads-\d{4}-\d{2}-\d{2}\.csv$/);
     const rows = csvRows(file);
-    expect(rows[0]).toEqual(expect.arrayContaining(['phone', 'name', 'status', 'temperature', 'tags']));
+    expect(rows[0]).toEqual(
+      expect.arrayContaining(['phone', 'name', 'status', 'temperature', 'tags']),
+    );
     const formula = rows.find((row) => row[0] === '+34677888999');
     expect(formula?.[1]).toBe(`'=HYPERLINK("http://x")`);
     expect(rows.length - 1).toBe(await h.store.leads.count());

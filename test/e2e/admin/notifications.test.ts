@@ -19,7 +19,10 @@ const FIGURES: CampaignFigures = {
 };
 
 function textsFor(userId: number): string[] {
-  return h.tg.messages(userId).filter((m) => !m.deleted).map((m) => m.text);
+  return h.tg
+    .messages(userId)
+    .filter((m) => !m.deleted)
+    .map((m) => m.text);
 }
 
 describe('notifications to admins', () => {
@@ -32,7 +35,9 @@ describe('notifications to admins', () => {
 
     h.events.emit('wa-qr', 'qr-two');
     await h.tg.waitFor(ADMIN.id, (m) => m.kind === 'photo' && m.messageId > first.messageId);
-    await expect.poll(() => h.tg.messages(ADMIN.id).find((m) => m.messageId === first.messageId)?.deleted).toBe(true);
+    await expect
+      .poll(() => h.tg.messages(ADMIN.id).find((m) => m.messageId === first.messageId)?.deleted)
+      .toBe(true);
   });
 
   it('tells once per change that WhatsApp is ready or disconnected, and removes the QR when ready', async () => {
@@ -56,7 +61,9 @@ describe('notifications to admins', () => {
     h.events.emit('review-waiting', 2);
     await h.tg.waitFor(ADMIN.id, (m) => m.text.startsWith('❓'));
     const texts = textsFor(ADMIN.id);
-    expect(texts).toContain('⏸ Sending is paused: 5 sends failed in a row: WhatsApp <disconnected>\nFix the cause, then /resume_all.');
+    expect(texts).toContain(
+      '⏸ Sending is paused: 5 sends failed in a row: WhatsApp <disconnected>\nFix the cause, then /resume_all.',
+    );
     expect(texts).toContain('▶️ Sending resumed.');
     expect(texts).toContain('❓ 2 message(s) may or may not have gone out. Decide in /review.');
   });
@@ -81,11 +88,20 @@ describe('notifications to admins', () => {
     const id = campaign._id.toHexString();
     h.events.emit('campaign-started', id, campaign.title, 4);
     for (let sent = 1; sent <= 3; sent++) {
-      h.events.emit('campaign-progress', id, { ...FIGURES, pending: 4 - sent, sent, delivered: sent - 1 });
+      h.events.emit('campaign-progress', id, {
+        ...FIGURES,
+        pending: 4 - sent,
+        sent,
+        delivered: sent - 1,
+      });
     }
-    const progress = await h.tg.waitFor(ADMIN.id, (m) => m.text.startsWith(`${campaign.title}: sending`));
+    const progress = await h.tg.waitFor(ADMIN.id, (m) =>
+      m.text.startsWith(`${campaign.title}: sending`),
+    );
     await expect
-      .poll(() => h.tg.messages(ADMIN.id).find((m) => m.messageId === progress.messageId)?.text, { timeout: 5000 })
+      .poll(() => h.tg.messages(ADMIN.id).find((m) => m.messageId === progress.messageId)?.text, {
+        timeout: 5000,
+      })
       .toContain('75% (3 of 4)');
     const final = { ...FIGURES, pending: 0, sent: 3, failed: 1, delivered: 3, read: 1 };
     h.events.emit('campaign-finished', id, campaign.title, final);
@@ -97,7 +113,9 @@ describe('notifications to admins', () => {
     const shown = h.tg.messages(ADMIN.id).find((m) => m.messageId === progress.messageId)!;
     expect(shown.text).toContain('finished');
     expect(shown.text).toContain('100% (4 of 4)');
-    const progressMessages = h.tg.messages(ADMIN.id).filter((m) => m.text.startsWith(campaign.title));
+    const progressMessages = h.tg
+      .messages(ADMIN.id)
+      .filter((m) => m.text.startsWith(campaign.title));
     expect(progressMessages).toHaveLength(1);
   });
 

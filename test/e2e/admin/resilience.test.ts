@@ -6,7 +6,14 @@ import type { AdminDeps } from '../../../src/admin/context.js';
 import { AppEvents } from '../../../src/events.js';
 import { useTestStore } from '../../support/db.js';
 import { FakeTelegram } from '../../support/fake-telegram.js';
-import { ADMIN, captureLogger, collectionCounts, FAST_POLLING, testConfig, TestTransport } from './harness.js';
+import {
+  ADMIN,
+  captureLogger,
+  collectionCounts,
+  FAST_POLLING,
+  testConfig,
+  TestTransport,
+} from './harness.js';
 
 const db = useTestStore('admin_resilience');
 const SECRET = 'a-webhook-secret-of-32-characters';
@@ -49,7 +56,9 @@ describe('while Telegram is unreachable', () => {
     tg.suspend();
     bot = createAdminBot(deps({ log: logs.log }), FAST_POLLING);
     await expect(bot.start()).resolves.toBeUndefined();
-    await expect.poll(() => logs.lines.some((l) => l.msg === 'Telegram call failed; retrying')).toBe(true);
+    await expect
+      .poll(() => logs.lines.some((l) => l.msg === 'Telegram call failed; retrying'))
+      .toBe(true);
 
     tg.suspend(false);
     const reply = await tg.ask(ADMIN, '/start');
@@ -65,7 +74,8 @@ describe('when another process polls the same token (409)', () => {
     bot = createAdminBot(deps({ log: logs.log }), FAST_POLLING);
     tg.failNext('getUpdates', {
       status: 409,
-      description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+      description:
+        'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
       times: 3,
     });
     await bot.start();
@@ -93,7 +103,10 @@ describe('with a webhook', () => {
   });
 
   async function startWebhookBot(): Promise<AdminBot> {
-    const started = createAdminBot(deps({}, { WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET }), FAST_POLLING);
+    const started = createAdminBot(
+      deps({}, { WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET }),
+      FAST_POLLING,
+    );
     server.removeAllListeners('request');
     server.on('request', (req, res) => {
       if (!started.webhook!.handle(req, res)) res.writeHead(404).end();
@@ -114,7 +127,16 @@ describe('with a webhook', () => {
   it('refuses a call without the right secret and handles nothing', async () => {
     bot = await startWebhookBot();
     const before = await collectionCounts(db.store);
-    const update = { update_id: 999, message: { message_id: 1, date: 0, chat: { id: ADMIN.id, type: 'private' }, from: { ...ADMIN, is_bot: false }, text: '/lead_add +34600777888' } };
+    const update = {
+      update_id: 999,
+      message: {
+        message_id: 1,
+        date: 0,
+        chat: { id: ADMIN.id, type: 'private' },
+        from: { ...ADMIN, is_bot: false },
+        text: '/lead_add +34600777888',
+      },
+    };
     for (const secret of [undefined, 'wrong-secret-of-enough-length!!', `${SECRET}x`]) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (secret) headers['x-telegram-bot-api-secret-token'] = secret;

@@ -36,7 +36,13 @@ const h = useAdminBot('admin_review', async ({ store, events }) => {
 
 async function unknownMessage(content: string, to: string) {
   const message = await h.store.messages.insertOne(
-    makeMessage({ kind: 'system', campaignId: undefined, dedupeKey: `system:review-test:${to}`, content, to }),
+    makeMessage({
+      kind: 'system',
+      campaignId: undefined,
+      dedupeKey: `system:review-test:${to}`,
+      content,
+      to,
+    }),
   );
   await h.store.messages.model.updateOne(
     { _id: message!._id },
@@ -72,13 +78,19 @@ describe('/review', () => {
 
     press(cards[0]!, 'Mark sent');
     press(cards[1]!, 'Send again');
-    await h.tg.waitFor(ADMIN.id, (m) => m.messageId === cards[1]!.messageId && m.text.endsWith('Queued to send again.'));
-    await h.tg.waitFor(ADMIN.id, (m) => m.messageId === cards[0]!.messageId && m.text.endsWith('Marked sent.'));
+    await h.tg.waitFor(
+      ADMIN.id,
+      (m) => m.messageId === cards[1]!.messageId && m.text.endsWith('Queued to send again.'),
+    );
+    await h.tg.waitFor(
+      ADMIN.id,
+      (m) => m.messageId === cards[0]!.messageId && m.text.endsWith('Marked sent.'),
+    );
 
     expect((await h.store.messages.findById(wentOut._id))?.status).toBe('sent');
-    await expect.poll(async () => (await transport.readOutbox()).map((l) => l.text), { timeout: 10_000 }).toEqual([
-      'Spring sale',
-    ]);
+    await expect
+      .poll(async () => (await transport.readOutbox()).map((l) => l.text), { timeout: 10_000 })
+      .toEqual(['Spring sale']);
     const audit = (await h.store.audit.recent(20)).map((e) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['review.marked-sent', 'review.resend']));
   });
@@ -87,7 +99,10 @@ describe('/review', () => {
     const message = await unknownMessage('Autumn sale', '+34600000103');
     const mark = h.tg.mark();
     h.tg.sendText(ADMIN, '/review');
-    const card = await h.tg.waitFor(ADMIN.id, (m) => m.messageId > mark && m.text.includes('Autumn sale'));
+    const card = await h.tg.waitFor(
+      ADMIN.id,
+      (m) => m.messageId > mark && m.text.includes('Autumn sale'),
+    );
     const first = h.tg.pressButton(ADMIN, card, h.tg.buttons(card)[0]!.data);
     await h.tg.waitForCall('answerCallbackQuery', (c) => c.params.callback_query_id === first);
     const second = h.tg.pressButton(ADMIN, card, `rv:resend:${message._id}`);
@@ -102,8 +117,14 @@ describe('/pause_all and /resume_all', () => {
     await h.tg.ask(ADMIN, '/pause_all', (m) => m.text.startsWith('Sending paused.'));
     expect(dispatcher.paused).toBe(true);
     const status = (m: BotMessage) => m.text.startsWith('Status');
-    expect((await h.tg.ask(ADMIN, '/status', status)).text).toContain('Sending: paused (/resume_all to continue)');
-    await h.tg.ask(ADMIN, '/pause_all', (m) => m.text === 'Sending is already paused. /resume_all starts it again.');
+    expect((await h.tg.ask(ADMIN, '/status', status)).text).toContain(
+      'Sending: paused (/resume_all to continue)',
+    );
+    await h.tg.ask(
+      ADMIN,
+      '/pause_all',
+      (m) => m.text === 'Sending is already paused. /resume_all starts it again.',
+    );
 
     await h.tg.ask(ADMIN, '/resume_all', (m) => m.text === 'Sending resumed.');
     expect(dispatcher.paused).toBe(false);

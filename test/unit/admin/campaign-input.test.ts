@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeTarget, parseImageUrl, parseTarget, splitFields } from '../../../src/admin/campaign-input.js';
+import {
+  describeTarget,
+  parseImageUrl,
+  parseTarget,
+  splitFields,
+} from '../../../src/admin/campaign-input.js';
 
 describe('parseTarget', () => {
   it('reads an audience, plural or not', () => {
@@ -15,13 +20,18 @@ describe('parseTarget', () => {
   });
 
   it('refuses an unknown audience and says what to write', () => {
-    expect(parseTarget('vips')).toMatchObject({ ok: false, reason: expect.stringContaining('prospect, customer or all') });
+    expect(parseTarget('vips')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('prospect, customer or all'),
+    });
   });
 });
 
 describe('describeTarget', () => {
   it('reads like a sentence', () => {
-    expect(describeTarget({ status: 'prospect', tags: ['vip', 'madrid'] })).toBe('prospects tagged vip or madrid');
+    expect(describeTarget({ status: 'prospect', tags: ['vip', 'madrid'] })).toBe(
+      'prospects tagged vip or madrid',
+    );
     expect(describeTarget({ status: 'all' })).toBe('all leads');
   });
 });
@@ -38,7 +48,10 @@ describe('splitFields', () => {
 
 describe('parseImageUrl', () => {
   it('accepts http(s) links only', () => {
-    expect(parseImageUrl('https://example.com/a.jpg')).toEqual({ ok: true, value: 'https://example.com/a.jpg' });
+    expect(parseImageUrl('https://example.com/a.jpg')).toEqual({
+      ok: true,
+      value: 'https://example.com/a.jpg',
+    });
     expect(parseImageUrl('file:///etc/passwd')).toMatchObject({ ok: false });
   });
 });

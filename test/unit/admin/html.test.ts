@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, formatTime, html, joinHtml, progressBar, truncate } from '../../../src/admin/html.js';
+import {
+  escapeHtml,
+  formatTime,
+  html,
+  joinHtml,
+  progressBar,
+  truncate,
+} from '../../../src/admin/html.js';
 
 describe('escapeHtml', () => {
   it('escapes the characters Telegram HTML reads', () => {
-    expect(escapeHtml('<b>Tom & "Jerry"</b>')).toBe('&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;');
+    expect(escapeHtml('<b>Tom & "Jerry"</b>')).toBe(
+      '&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;',
+    );
   });
 
   it('leaves punctuation MarkdownV2 would choke on alone', () => {
-    expect(escapeHtml('50% off (today only) - reply STOP.')).toBe('50% off (today only) - reply STOP.');
+    expect(escapeHtml('50% off (today only) - reply STOP.')).toBe(
+      '50% off (today only) - reply STOP.',
+    );
   });
 });
 
@@ -28,7 +39,9 @@ describe('html', () => {
 
 describe('formatTime', () => {
   it('shows a moment in the given zone', () => {
-    expect(formatTime(new Date('2026-12-05T09:00:00Z'), 'Europe/Madrid')).toBe('Sat 5 Dec 2026, 10:00');
+    expect(formatTime(new Date('2026-12-05T09:00:00Z'), 'Europe/Madrid')).toBe(
+      'Sat 5 Dec 2026, 10:00',
+    );
   });
 });
 

@@ -9,14 +9,29 @@ import {
 describe('parseStepWhen', () => {
   it('reads a day with an optional time', () => {
     expect(parseStepWhen('1')).toEqual({ ok: true, value: { dayNumber: 1 } });
-    expect(parseStepWhen('3 9:30')).toEqual({ ok: true, value: { dayNumber: 3, sendTime: '09:30' } });
-    expect(parseStepWhen('Day 7 at 18:00')).toEqual({ ok: true, value: { dayNumber: 7, sendTime: '18:00' } });
+    expect(parseStepWhen('3 9:30')).toEqual({
+      ok: true,
+      value: { dayNumber: 3, sendTime: '09:30' },
+    });
+    expect(parseStepWhen('Day 7 at 18:00')).toEqual({
+      ok: true,
+      value: { dayNumber: 7, sendTime: '18:00' },
+    });
   });
 
   it('refuses day 0, a bad time, and words', () => {
-    expect(parseStepWhen('0')).toMatchObject({ ok: false, reason: expect.stringContaining('day 1 is the day') });
-    expect(parseStepWhen('2 25:00')).toMatchObject({ ok: false, reason: '25:00 is not a time of day; use 00:00 to 23:59' });
-    expect(parseStepWhen('soon')).toMatchObject({ ok: false, reason: expect.stringContaining('like 1, 3 10:00') });
+    expect(parseStepWhen('0')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('day 1 is the day'),
+    });
+    expect(parseStepWhen('2 25:00')).toMatchObject({
+      ok: false,
+      reason: '25:00 is not a time of day; use 00:00 to 23:59',
+    });
+    expect(parseStepWhen('soon')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('like 1, 3 10:00'),
+    });
   });
 });
 
@@ -39,7 +54,10 @@ describe('splitPhoneAndName', () => {
   });
 
   it('splits on | when given, for names that start with digits', () => {
-    expect(splitPhoneAndName('+34600111222 | 30 day plan')).toEqual({ ok: true, value: ['+34600111222', '30 day plan'] });
+    expect(splitPhoneAndName('+34600111222 | 30 day plan')).toEqual({
+      ok: true,
+      value: ['+34600111222', '30 day plan'],
+    });
   });
 
   it('refuses a line without a name', () => {
@@ -49,7 +67,10 @@ describe('splitPhoneAndName', () => {
 
 describe('splitNameAndNumber', () => {
   it('takes the last number as the step', () => {
-    expect(splitNameAndNumber('Welcome series 2')).toEqual({ ok: true, value: ['Welcome series', 2] });
+    expect(splitNameAndNumber('Welcome series 2')).toEqual({
+      ok: true,
+      value: ['Welcome series', 2],
+    });
     expect(splitNameAndNumber('Welcome | 3')).toEqual({ ok: true, value: ['Welcome', 3] });
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { maskPhonesIn } from '../../../src/admin/audit.js';
 import { secretMatches } from '../../../src/admin/webhook.js';
-import { parseLeadStatus, parseTag, parseTagChanges, parseTagList } from '../../../src/leads/service.js';
+import {
+  parseLeadStatus,
+  parseTag,
+  parseTagChanges,
+  parseTagList,
+} from '../../../src/leads/service.js';
 
 describe('maskPhonesIn', () => {
   it('keeps only the last four digits of anything that looks like a phone', () => {
@@ -30,12 +35,21 @@ describe('tags and statuses as admins type them', () => {
   });
 
   it('refuses tags that do not start with a letter', () => {
-    expect(parseTag('2024')).toMatchObject({ ok: false, reason: expect.stringContaining('starting with a letter') });
+    expect(parseTag('2024')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('starting with a letter'),
+    });
   });
 
   it('reads +tag and -tag changes', () => {
-    expect(parseTagChanges('+vip -old +Gold')).toEqual({ ok: true, value: { add: ['vip', 'gold'], remove: ['old'] } });
-    expect(parseTagChanges('vip')).toMatchObject({ ok: false, reason: expect.stringContaining('needs a + to add it') });
+    expect(parseTagChanges('+vip -old +Gold')).toEqual({
+      ok: true,
+      value: { add: ['vip', 'gold'], remove: ['old'] },
+    });
+    expect(parseTagChanges('vip')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('needs a + to add it'),
+    });
   });
 
   it('reads a lead status in any case', () => {

@@ -53,7 +53,9 @@ describe('parseWhen', () => {
   });
 
   it('refuses a time that has passed and says what time it is', () => {
-    expect(whenReason('2026-12-04 10:00')).toContain('that time has passed (it is 2026-12-04 16:00');
+    expect(whenReason('2026-12-04 10:00')).toContain(
+      'that time has passed (it is 2026-12-04 16:00',
+    );
   });
 
   it('refuses dates that are not in the calendar', () => {
@@ -65,7 +67,9 @@ describe('parseWhen', () => {
   });
 
   it('refuses what it cannot read and lists the forms it accepts', () => {
-    expect(whenReason('next friday')).toMatch(/not a time I understand: write now, a date and time/);
+    expect(whenReason('next friday')).toMatch(
+      /not a time I understand: write now, a date and time/,
+    );
   });
 
   it('refuses more than a year ahead', () => {
@@ -135,12 +139,20 @@ describe('estimateSendSeconds', () => {
   });
 
   it('slows to the hourly cap when it is tighter than the gap', () => {
-    const slow = estimateSendSeconds(11, { minDelaySeconds: 5, maxDelaySeconds: 5 }, { hourlyCap: 10, dailyCap: 400 });
+    const slow = estimateSendSeconds(
+      11,
+      { minDelaySeconds: 5, maxDelaySeconds: 5 },
+      { hourlyCap: 10, dailyCap: 400 },
+    );
     expect(slow).toBe(3600);
   });
 
   it('adds a day per further day of the daily cap', () => {
-    const seconds = estimateSendSeconds(25, { minDelaySeconds: 10, maxDelaySeconds: 10 }, { hourlyCap: 60, dailyCap: 10 });
+    const seconds = estimateSendSeconds(
+      25,
+      { minDelaySeconds: 10, maxDelaySeconds: 10 },
+      { hourlyCap: 60, dailyCap: 10 },
+    );
     expect(seconds).toBe(2 * 86_400 + 4 * 60);
   });
 
