@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { createAdminBot, type AdminBot } from './admin/bot.js';
+import { CampaignService, campaignRulesFrom } from './campaigns/index.js';
+import { Dispatcher, dispatcherSettingsFrom } from './dispatch/index.js';
+import { systemClock, type Clock } from './domain/time.js';
+import { AppEvents } from './events.js';
+import { checkHealth } from './http/health.js';
+import { createMetrics } from './http/metrics.js';
+import { startHttpServer, type HttpHandle } from './http/server.js';
+import { InboundHandler } from './inbound/handler.js';
+import { createAgenda, type Agenda } from './jobs/agenda.js';
+import { agendaCampaignScheduler, defineCampaignJobs } from './jobs/campaign-jobs.js';
+import { SequenceJobs } from './jobs/sequence-jobs.js';
+import type { Logger } from './log.js';
+import { SequenceService } from './sequences/service.js';
+import { SequenceTick } from './sequences/tick.js';
+import { connectDatabase, type Connection } from './store/db.js';
+import { startEmbeddedServer, type EmbeddedServer } from './store/embedded-server.js';
+import { createStore, ensureIndexes, type Store } from './store/index.js';
+import { createTransport, type Transport } from './transport/index.js';
+
+/** Longest the dispatcher waits for the send in flight when stopping, in ms. */
+const STOP_SEND_WAIT_MS = 5000;
+
+/** Parts a test may hand in instead of the configured ones. */
+export interface AppOverrides {
+  clock?: Clock;
+  transport?: Transport;
+}
+
+/** The running bot: every part, and one way to stop them all. */
+export interface App {
+  store: Store;
+  transport: Transport;
+  dispatcher: Dispatcher;
+  campaigns: CampaignService;
+  sequences: SequenceService;
+  events: AppEvents;
+  http: HttpHandle;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Cadence: the database (or an embedded one), the store and its indexes,
+ * Agenda with the campaign and sequence jobs, the transport, the dispatcher (after
+ * settling what a previous run left in doubt), the admin bot and the HTTP server.
+ * Logs one line per part. Telegram and WhatsApp failures never stop the rest: the bot
+ * retries in the background and the dispatcher waits for the transport.
+ */
+export async function startApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
+  const clock = overrides.clock ?? systemClock;
+  const events = new AppEvents();
+  const { connection, embedded } = await openDatabase(config, log);
+  const store = createStore(connection);
+  await ensureIndexes(store);
+  log.info({ collections: Object.keys(connection.models).length }, 'database ready');
+
+  const transport = overrides.transport ?? createTransport(config, log.child({ module: 'transport' }));
+  transport.on('qr', (qr) => events.emit('wa-qr', qr));
+  transport.on('state', (state, reason) => events.emit('wa-state', state, reason));
+
+  const settings = dispatcherSettingsFrom(config);
+  settings.stopTimeoutMs = Math.min(settings.stopTimeoutMs, STOP_SEND_WAIT_MS);
+  const dispatcher = new Dispatcher({ store, transport, events, log, clock, settings });
+  const wake = () => dispatcher.wake();
+
+  const agenda = createAgenda(connection, { name: settings.ownerId, processEveryMs: 2000 });
+  const timing = { defaultTimeZone: config.ADMIN_TIMEZONE, sendWindow: config.SEND_WINDOW };
+  const tick = new SequenceTick({ store, log, timing, clock, onMessagesCreated: wake });
+  const sequenceJobs = new SequenceJobs(agenda, tick, log);
+  const sequences = new SequenceService({
+    store,
+    log,
+    timing,
+    clock,
+    onEnrolled: () => sequenceJobs.runSoon(),
+  });
+  const campaigns = new CampaignService({
+    store,
+    events,
+    log,
+    clock,
+    rules: campaignRulesFrom(config),
+    scheduler: agendaCampaignScheduler(agenda),
+    wake,
+  });
+  const inbound = new InboundHandler({
+    store,
+    sequences,
+    events,
+    log,
+    clock,
+    stopWords: config.STOP_WORDS,
+    hotKeywords: config.HOT_KEYWORDS,
+    onMessagesCreated: wake,
+  });
+
+  await defineCampaignJobs(agenda, campaigns, log);
+  await sequenceJobs.schedule();
+  await agenda.start();
+  const jobsStartedAt = new Date();
+  log.info('jobs started');
+
+  const stopListening = [inbound.listen(transport), campaigns.listenForAcks(transport)];
+  await dispatcher.start();
+  startTransport(transport, log);
+
+  const admin = createAdminBot({
+    config,
+    store,
+    events,
+    log,
+    transport,
+    campaigns,
+    sequences,
+    dispatcher,
+    clock,
+  });
+  await admin.start();
+  log.info({ mode: config.WEBHOOK_URL ? 'webhook' : 'long polling' }, 'admin bot started');
+
+  const metrics = createMetrics({ store, dispatcher, transport, clock });
+  const http = await startHttpServer({
+    host: config.HTTP_HOST,
+    port: config.HTTP_PORT,
+    log,
+    health: () => checkHealth({ connection, transport, agenda, jobsStartedAt }),
+    metrics: () => metrics.render(),
+    extra: admin.webhook ? (req, res) => admin.webhook!.handle(req, res) : undefined,
+  });
+  log.info({ host: config.HTTP_HOST, port: http.port }, 'http server listening');
+
+  const stop = async () => {
+    await dispatcher.stop();
+    await admin.stop().catch((error: Error) => log.warn({ err: error }, 'admin bot stop failed'));
+    for (const unlisten of stopListening) unlisten();
+    await stopAgenda(agenda, log);
+    await transport.stop().catch((error: Error) => log.warn({ err: error }, 'transport stop failed'));
+    await http.close();
+    await connection.close();
+    await embedded?.stop();
+  };
+  return { store, transport, dispatcher, campaigns, sequences, events, http, stop };
+}
+
+/** Connects to MONGODB_URI, or starts an embedded server under DATA_DIR and warns. */
+async function openDatabase(
+  config: Config,
+  log: Logger,
+): Promise<{ connection: Connection; embedded?: EmbeddedServer }> {
+  if (config.MONGODB_URI) return { connection: await connectWithRetry(config.MONGODB_URI, log) };
+
+  const dataDir = join(config.DATA_DIR, 'db');
+  const embedded = await startEmbeddedServer({ dataDir });
+  log.warn(
+    { kind: embedded.kind, dataDir },
+    'MONGODB_URI is not set: using an embedded database kept in DATA_DIR; set MONGODB_URI for production',
+  );
+  return { connection: await connectWithRetry(embedded.uri, log, 'cadence'), embedded };
+}
+
+/**
+ * Connects, retrying with backoff (1 s doubling to 30 s) while the server does not
+ * answer, so a bot started before its database waits instead of exiting. Later drops
+ * are handled by the driver, which reconnects on its own.
+ */
+async function connectWithRetry(uri: string, log: Logger, dbName?: string): Promise<Connection> {
+  for (let delayMs = 1000; ; delayMs = Math.min(delayMs * 2, 30_000)) {
+    try {
+      const connection = await connectDatabase(uri, { dbName });
+      connection.on('disconnected', () => log.warn('database connection lost; reconnecting'));
+      connection.on('reconnected', () => log.info('database connection back'));
+      return connection;
+    } catch (error) {
+      log.warn({ err: (error as Error).message, retryInMs: delayMs }, 'database not reachable');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/** Starts the transport in the background: a WhatsApp login may wait on a person. */
+function startTransport(transport: Transport, log: Logger): void {
+  transport
+    .start()
+    .then(() => log.info({ transport: transport.name, state: transport.state }, 'transport started'))
+    .catch((error: Error) =>
+      log.error({ err: error, transport: transport.name }, 'transport failed to start; sending waits'),
+    );
+}
+
+async function stopAgenda(agenda: Agenda, log: Logger): Promise<void> {
+  try {
+    await agenda.drain(2000);
+  } catch (error) {
+    log.warn({ err: error }, 'jobs did not drain in time');
+  }
+  await agenda.stop();
+}
