@@ -309,15 +309,16 @@ async function importDocument(kit: AdminKit, ctx: AdminContext): Promise<void> {
 
   const working = await ctx.reply(`Importing ${fileName}…`);
   const answer = await runImport(kit, ctx, document.file_id, fileName);
-  await ctx.api.editMessageText(ctx.chat!.id, working.message_id, answer.text.value, {
-    parse_mode: 'HTML',
-  });
+  // The file goes first and the summary last, so the summary ends the answer.
   if (answer.badRows) {
     const name = fileName.replace(/\.csv$/i, '') + '-problems.csv';
     await ctx.replyWithDocument(new InputFile(answer.badRows, name), {
       caption: 'Every row that was not imported, with its line and the reason.',
     });
   }
+  await ctx.api.editMessageText(ctx.chat!.id, working.message_id, answer.text.value, {
+    parse_mode: 'HTML',
+  });
 }
 
 async function runImport(

@@ -70,6 +70,8 @@ export function createAdminBot(deps: AdminDeps, options: AdminBotOptions = {}): 
 
   installMiddleware(bot, kit);
   const onError = createErrorHandler(log);
+  // Our receivers call it themselves; set too for anyone driving the bot with bot.start().
+  bot.catch(onError);
   const handle = async (update: Update) => {
     try {
       await bot.handleUpdate(update);
