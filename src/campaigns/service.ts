@@ -166,6 +166,7 @@ export class CampaignService {
 
   /** Totals counted from the campaign's messages, and delivered/read from its acks. */
   async figures(campaignId: Types.ObjectId | string): Promise<CampaignFigures> {
+    if (!Types.ObjectId.isValid(campaignId)) throw new CampaignNotFoundError(String(campaignId));
     const id = new Types.ObjectId(String(campaignId));
     const counts = await this.deps.store.messages.countByStatus({ campaignId: id });
     const acks = await this.deps.store.acks.countForCampaign(id);

@@ -82,7 +82,7 @@ describe('Dispatcher', () => {
       const s = await insert({ kind: 'system', dedupeKey: 'system:x', content: 'system' });
 
       await startDispatcher();
-      await waitFor(async () => (await transport.readOutbox()).length === 3);
+      await waitFor(async () => (await ctx.store.messages.countByStatus()).sent === 3);
 
       const outbox = await transport.readOutbox();
       expect(outbox.map((line) => line.text)).toEqual(['system', 'step', 'campaign']);

@@ -136,8 +136,9 @@ describe('five transient failures in a row', () => {
     expect(harness.dispatcher.metrics().retried).toBe(5);
 
     harness.dispatcher.resume();
-    await waitFor(async () => (await harness.transport.readOutbox()).length === 8);
+    await waitFor(async () => (await ctx.store.messages.countByStatus({ campaignId })).sent === 8);
     expect(await ctx.store.messages.countByStatus({ campaignId })).toEqual({ sent: 8 });
+    expect(await harness.transport.readOutbox()).toHaveLength(8);
   });
 
   it('do not pause when a success comes between them', async () => {
