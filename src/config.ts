@@ -84,6 +84,7 @@ const schema = z
     FAILURE_PAUSE_THRESHOLD: int(1, 5),
     STOP_WORDS: commaList.default(['STOP', 'UNSUBSCRIBE', 'STOP ALL', 'OPT OUT', 'CANCEL']),
     HOT_KEYWORDS: commaList.default(['price', 'buy', 'order', 'interested']),
+    FORWARD_REPLIES: z.stringbool({ error: 'on or off (also true/false, yes/no)' }).default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     HTTP_HOST: z.string().default('127.0.0.1'),
     HTTP_PORT: int(0, 8080),
