@@ -27,6 +27,7 @@ export type AdminConfig = Pick<
   | 'DAILY_CAP'
   | 'SEND_WINDOW'
   | 'DATA_DIR'
+  | 'FORWARD_REPLIES'
 >;
 
 /** What the bot reads of the transport: its state and the login QR. */

@@ -18,7 +18,8 @@ export interface NotifierOptions {
  * Tells admins what happens while nobody asks: the WhatsApp login QR (as an image,
  * replacing the previous one), WhatsApp ready or disconnected (once per change),
  * campaigns started, progressing (one message edited in place) and finished with
- * totals, sending paused and resumed, messages waiting in /review, lead replies.
+ * totals, sending paused and resumed, messages waiting in /review, and what leads
+ * write when FORWARD_REPLIES is on.
  * A failure to notify is logged, never thrown.
  */
 export class Notifier {
@@ -72,9 +73,11 @@ export class Notifier {
         ),
       ),
     );
-    this.on('lead-replied', (leadId, text) =>
-      this.run('lead-replied', () => this.onReply(leadId, text)),
-    );
+    if (this.kit.config.FORWARD_REPLIES) {
+      this.on('lead-replied', (leadId, text) =>
+        this.run('lead-replied', () => this.onReply(leadId, text)),
+      );
+    }
   }
 
   /** Unsubscribes and drops pending progress edits. */

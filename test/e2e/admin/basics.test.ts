@@ -74,4 +74,12 @@ describe('the admin bot', () => {
     );
     expect(entry).toMatchObject({ adminId: ADMIN.id, details: { text: '/lead …1222' } });
   });
+
+  it('does not pass on what leads write unless FORWARD_REPLIES is on', async () => {
+    const lead = await h.store.leads.create({ phone: '+34600000077', name: 'Quiet' });
+    h.events.emit('lead-replied', lead._id.toHexString(), 'hello');
+    const reply = await h.tg.ask(ADMIN, '/start');
+    expect(reply.text).toContain('Hi Ada');
+    expect(h.tg.messages(ADMIN.id).some((m) => m.text.includes('wrote: hello'))).toBe(false);
+  });
 });

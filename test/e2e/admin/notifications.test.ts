@@ -4,7 +4,9 @@ import type { FakeFile } from '../../support/fake-telegram.js';
 import { ADMIN, captureLogger, OTHER_ADMIN, useAdminBot } from './harness.js';
 
 const logs = captureLogger();
-const h = useAdminBot('admin_notify', () => ({ deps: { log: logs.log } }));
+const h = useAdminBot('admin_notify', () => ({ deps: { log: logs.log } }), {
+  FORWARD_REPLIES: 'on',
+});
 
 const FIGURES: CampaignFigures = {
   total: 4,
@@ -68,7 +70,7 @@ describe('notifications to admins', () => {
     expect(texts).toContain('❓ 2 message(s) may or may not have gone out. Decide in /review.');
   });
 
-  it('passes on what a lead wrote', async () => {
+  it('passes on what a lead wrote when FORWARD_REPLIES is on', async () => {
     const lead = await h.store.leads.create({ phone: '+34600000009', name: 'Ana <3' });
     h.events.emit('lead-replied', lead._id.toHexString(), 'How much is it? 50% & more?');
     const reply = await h.tg.waitFor(ADMIN.id, (m) => m.text.startsWith('💬'));
