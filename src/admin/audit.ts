@@ -5,8 +5,9 @@ import type { AuditRepository } from '../store/audit.js';
 import { updateKind } from './access.js';
 
 // Runs of 7 to 15 digits, optionally with a leading + and spaces, dots, dashes or
-// brackets between them: anything that could be a phone number.
-const PHONE_LIKE = /\+?\d[\d\s().-]{5,18}\d/g;
+// brackets between them: anything that could be a phone number. Not inside a word, so
+// the digits of a hexadecimal id stay.
+const PHONE_LIKE = /(?<!\w)\+?\d[\d\s().-]{5,18}\d(?!\w)/g;
 
 /** Replaces anything that looks like a phone number with its last four digits. */
 export function maskPhonesIn(text: string): string {
