@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CampaignService } from '../../../src/campaigns/service.js';
 import { Dispatcher } from '../../../src/dispatch/dispatcher.js';
@@ -11,6 +12,7 @@ import { ADMIN, OTHER_ADMIN, useAdminBot } from './harness.js';
 const SALE = '50% off (today only) - reply STOP.';
 const NEXT_YEAR = new Date().getUTCFullYear() + 1;
 
+const DATA = tempDir('admin-campaigns-data');
 let transport: SimulatedTransport;
 let campaigns: CampaignService;
 
@@ -46,10 +48,16 @@ const h = useAdminBot(
         await dispatcher.stop();
         await transport.stop();
         dir.remove();
+        DATA.remove();
       },
     };
   },
-  { MIN_DELAY_FLOOR_SECONDS: '0', DEFAULT_MIN_DELAY_SECONDS: '0', DEFAULT_MAX_DELAY_SECONDS: '0' },
+  {
+    MIN_DELAY_FLOOR_SECONDS: '0',
+    DEFAULT_MIN_DELAY_SECONDS: '0',
+    DEFAULT_MAX_DELAY_SECONDS: '0',
+    DATA_DIR: DATA.path,
+  },
 );
 
 async function seedLeads() {
@@ -125,6 +133,24 @@ describe('/campaign_new, step by step', () => {
     await h.tg.ask(ADMIN, 'Never mind');
     expect((await h.tg.ask(ADMIN, '/cancel')).text).toBe('Cancelled: the campaign was not saved.');
     expect(await h.store.campaigns.count()).toBe(before);
+  });
+
+  it('takes a photo for the image after refusing a bad link, and keeps the file', async () => {
+    await h.tg.ask(ADMIN, '/campaign_new');
+    await h.tg.ask(ADMIN, 'With a picture');
+    await h.tg.ask(ADMIN, 'Look at this', (m) => m.text.startsWith('An image with it?'));
+    const bad = await h.tg.ask(ADMIN, 'www.example.com/sale.jpg');
+    expect(bad.text).toBe(
+      'Send a photo, an http(s) link to an image, or press Skip.\nTry again, or /cancel to stop.',
+    );
+    const mark = h.tg.mark();
+    h.tg.sendPhoto(ADMIN, { data: Buffer.from('jpeg-bytes') });
+    await next((m) => m.messageId > mark && m.text.startsWith('Who gets it?'));
+
+    const uploads = `${DATA.path}/uploads`;
+    const [file] = readdirSync(uploads);
+    expect(readFileSync(`${uploads}/${file}`, 'utf8')).toBe('jpeg-bytes');
+    await h.tg.ask(ADMIN, '/cancel');
   });
 
   it('refuses a broken template and asks again', async () => {
