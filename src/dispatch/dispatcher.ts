@@ -8,7 +8,7 @@ import type { Clock } from '../domain/time.js';
 import type { AppEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import type { BroadcastMessage, MessageKind } from '../store/messages.js';
+import { MESSAGE_PRIORITY, type BroadcastMessage, type MessageKind } from '../store/messages.js';
 import {
   TransientSendError,
   TransportError,
@@ -58,6 +58,15 @@ interface Sleeper {
 }
 
 const SYSTEM_ONLY: readonly MessageKind[] = ['system'];
+const ALL_KINDS = Object.keys(MESSAGE_PRIORITY) as MessageKind[];
+/**
+ * How long kinds that had nothing due are left out of claims (a wake ends it sooner).
+ * A claim for a kind with nothing due is an index probe on MongoDB but a scan of the
+ * whole collection on FerretDB 1.24: asking for system and sequence messages before
+ * every campaign message halved throughput there (300 messages: 79 ms per claim
+ * against 5.5 ms for the campaign kind alone).
+ */
+const QUIET_KINDS_RECHECK_MS = 2_000;
 const ERROR_PAUSE_MS = 1_000;
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -82,6 +91,7 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
   private recovered = false;
   private lastSweepAt = 0;
   private woken = false;
+  private quietKinds: { kinds: MessageKind[]; until: number } | undefined;
   private readonly sleepers = new Set<Sleeper>();
   private readonly counters: DispatcherMetrics = {
     sent: 0,
@@ -164,6 +174,7 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
   /** Ends an idle wait now; producers call it after inserting messages. */
   wake(): void {
     this.woken = true;
+    this.quietKinds = undefined;
     for (const sleeper of [...this.sleepers]) if (sleeper.wakeable) sleeper.done();
   }
 
@@ -194,11 +205,36 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
 
     const now = this.deps.clock.now();
     const openAt = this.openAt(now);
-    const kinds = openAt > now ? SYSTEM_ONLY : undefined;
+    const kinds = openAt > now ? SYSTEM_ONLY : this.kindsWorthClaiming();
     const messages = this.deps.store.messages;
     const message = await messages.claimNext(this.ownerId, now, settings.leaseMs, kinds);
+    this.noteQuietKinds(message, kinds);
     if (!message) return this.idle(now, openAt);
     await this.handle(message);
+  }
+
+  /** Every kind, except those that had nothing due a moment ago (see QUIET_KINDS_RECHECK_MS). */
+  private kindsWorthClaiming(): readonly MessageKind[] | undefined {
+    const quiet = this.quietKinds;
+    if (!quiet || performance.now() >= quiet.until) return undefined;
+    return ALL_KINDS.filter((kind) => !quiet.kinds.includes(kind));
+  }
+
+  /**
+   * A claim of a less urgent kind shows the more urgent ones had nothing due, unless a
+   * producer woke the loop meanwhile (it may have just inserted one).
+   */
+  private noteQuietKinds(claimed: BroadcastMessage | null, asked?: readonly MessageKind[]) {
+    if (!claimed) {
+      this.quietKinds = undefined;
+      return;
+    }
+    if (asked || this.woken) return;
+    const urgency = MESSAGE_PRIORITY[claimed.kind];
+    const kinds = ALL_KINDS.filter((kind) => MESSAGE_PRIORITY[kind] < urgency);
+    this.quietKinds = kinds.length
+      ? { kinds, until: performance.now() + QUIET_KINDS_RECHECK_MS }
+      : undefined;
   }
 
   /** Not stopping, not paused, and the transport is ready. */
