@@ -96,6 +96,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     onMessagesCreated: wake,
   });
 
+  agenda.on('error', (error: Error) => log.warn({ err: error.message }, 'job scheduler error'));
   await defineCampaignJobs(agenda, campaigns, log);
   await sequenceJobs.schedule();
   await agenda.start();
@@ -169,8 +170,16 @@ async function connectWithRetry(uri: string, log: Logger, dbName?: string): Prom
   for (let delayMs = 1000; ; delayMs = Math.min(delayMs * 2, 30_000)) {
     try {
       const connection = await connectDatabase(uri, { dbName });
-      connection.on('disconnected', () => log.warn('database connection lost; reconnecting'));
-      connection.on('reconnected', () => log.info('database connection back'));
+      let lost = false;
+      connection.on('disconnected', () => {
+        lost = true;
+        log.warn('database connection lost; waiting for it to come back');
+      });
+      connection.on('connected', () => {
+        if (lost) log.info('database connection back');
+        lost = false;
+      });
+      connection.on('error', (error: Error) => log.warn({ err: error.message }, 'database error'));
       return connection;
     } catch (error) {
       log.warn({ err: (error as Error).message, retryInMs: delayMs }, 'database not reachable');

@@ -16,6 +16,8 @@ export interface EmbeddedServerOptions {
   dataDir: string;
   /** Folders searched for `ferretdb` and `mongod` (default: the PATH). */
   searchPath?: string[];
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 
   const ferretdb = findExecutable('ferretdb', searchPath);
   if (ferretdb) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const args = [
       '--handler=sqlite',
       `--sqlite-url=file:${dataDir}/`,
@@ -47,7 +49,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 
   const mongod = findExecutable('mongod', searchPath);
   if (mongod) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const args = ['--dbpath', dataDir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'];
     return launch('mongod', mongod, args, port);
   }
