@@ -26,6 +26,22 @@ const ID = /^[0-9a-f]{24}$/i;
 // messages are written for people.
 const REFUSALS = new Set(['CampaignNotFoundError', 'CampaignStateError', 'TransitionError']);
 
+const HELP: AdminModule['help'] = {
+  title: 'Campaigns',
+  lines: [
+    [
+      '/campaign_new',
+      'create one, step by step; or /campaign_new Title | Message | when | target | gaps',
+    ],
+    ['/campaigns', 'all campaigns, newest first'],
+    ['/campaign <id>', 'progress, figures and failure reasons'],
+    ['/campaign_pause <id>', 'hold the messages not yet sent'],
+    ['/campaign_resume <id>', 'continue a paused campaign'],
+    ['/campaign_cancel <id>', 'never send the rest'],
+    ['/campaign_test <id> <phone>', 'send the message to one number now'],
+  ],
+};
+
 /**
  * Campaign commands: /campaign_new (wizard or one line), /campaigns (paged), /campaign,
  * /campaign_pause, /campaign_resume, /campaign_cancel and /campaign_test.
@@ -33,10 +49,6 @@ const REFUSALS = new Set(['CampaignNotFoundError', 'CampaignStateError', 'Transi
 export function campaignCommands(kit: AdminKit): AdminModule {
   const composer = new Composer<AdminContext>();
   const args = new ArgCommands('campaign_args');
-  const idQuestion = textQuestion(
-    'Which campaign? Send its id (from /campaigns).',
-    parseCampaignId,
-  );
 
   composer.command('campaign_new', async (ctx) => {
     const line = commandArgs(ctx);
@@ -44,6 +56,24 @@ export function campaignCommands(kit: AdminKit): AdminModule {
     if (line) await createCampaignFromLine(kit, ctx, line);
     else await ctx.conversation.enter('campaign_new');
   });
+  registerViews(kit, composer);
+  registerChanges(kit, composer, args);
+
+  return {
+    composer,
+    conversations: [
+      args.conversation(),
+      createConversation<AdminContext, Context>(campaignWizard(kit), {
+        id: 'campaign_new',
+        maxMillisecondsToWait: ANSWER_TIMEOUT_MS,
+      }) as never,
+    ],
+    help: HELP,
+  };
+}
+
+/** /campaigns with its paging and open buttons, and /campaign. */
+function registerViews(kit: AdminKit, composer: Composer<AdminContext>): void {
   composer.command('campaigns', async (ctx) => {
     const page = await campaignPage(kit, 0);
     await replyHtml(ctx, page.text, { reply_markup: page.keyboard });
@@ -57,18 +87,21 @@ export function campaignCommands(kit: AdminKit): AdminModule {
     await ctx.answerCallbackQuery();
     await showCampaign(kit, ctx, ctx.match[1]!);
   });
+}
+
+/** /campaign, pause, resume, cancel (commands and buttons) and /campaign_test. */
+function registerChanges(kit: AdminKit, composer: Composer<AdminContext>, args: ArgCommands): void {
+  const idQuestion = textQuestion(
+    'Which campaign? Send its id (from /campaigns).',
+    parseCampaignId,
+  );
   composer.callbackQuery(/^ca:(pause|resume|cancel|cancel!):([0-9a-f]{24})$/, async (ctx) => {
     const [, action, id] = ctx.match as RegExpMatchArray;
     await ctx.answerCallbackQuery();
     if (action === 'cancel') return confirmCancel(kit, ctx, id!);
-    await changeCampaign(
-      kit,
-      ctx,
-      action === 'cancel!' ? 'cancel' : (action as 'pause' | 'resume'),
-      id!,
-    );
+    const change = action === 'cancel!' ? 'cancel' : (action as 'pause' | 'resume');
+    await changeCampaign(kit, ctx, change, id!);
   });
-
   args.register(composer, {
     command: 'campaign',
     usage: '/campaign <id>',
@@ -95,42 +128,17 @@ export function campaignCommands(kit: AdminKit): AdminModule {
         leads.parsePhone(t),
       ),
     ],
-    split: (line) => {
-      const [id = '', ...phone] = line.split(/\s+/);
-      const parsed = parseCampaignId(id);
-      if (!parsed.ok) return parsed;
-      if (!phone.length)
-        return { ok: false, reason: 'give the campaign id and then the phone number' };
-      return { ok: true, value: [id, phone.join(' ')] };
-    },
+    split: splitIdAndPhone,
     run: (ctx, [id, phone]) => sendTest(kit, leads, ctx, id!, phone!),
   });
+}
 
-  return {
-    composer,
-    conversations: [
-      args.conversation(),
-      createConversation<AdminContext, Context>(campaignWizard(kit), {
-        id: 'campaign_new',
-        maxMillisecondsToWait: ANSWER_TIMEOUT_MS,
-      }) as never,
-    ],
-    help: {
-      title: 'Campaigns',
-      lines: [
-        [
-          '/campaign_new',
-          'create one, step by step; or /campaign_new Title | Message | when | target | gaps',
-        ],
-        ['/campaigns', 'all campaigns, newest first'],
-        ['/campaign <id>', 'progress, figures and failure reasons'],
-        ['/campaign_pause <id>', 'hold the messages not yet sent'],
-        ['/campaign_resume <id>', 'continue a paused campaign'],
-        ['/campaign_cancel <id>', 'never send the rest'],
-        ['/campaign_test <id> <phone>', 'send the message to one number now'],
-      ],
-    },
-  };
+function splitIdAndPhone(line: string): Parsed<string[]> {
+  const [id = '', ...phone] = line.split(/\s+/);
+  const parsed = parseCampaignId(id);
+  if (!parsed.ok) return parsed;
+  if (!phone.length) return { ok: false, reason: 'give the campaign id and then the phone number' };
+  return { ok: true, value: [parsed.value, phone.join(' ')] };
 }
 
 /** Reads a campaign id (24 hexadecimal characters). */

@@ -38,6 +38,11 @@ export const SEQUENCES_PER_PAGE = 5;
 const STEP_USAGE = '/step_add Sequence | day [time] | text';
 const EDIT_USAGE = '/step_edit Sequence | step number | day [time] | text';
 
+const WHICH_SEQUENCE = textQuestion(
+  'Which sequence? Send its name (/sequences lists them).',
+  anyText,
+);
+
 /**
  * Sequence commands: /sequence_new (wizard or one line), /sequences (paged),
  * /sequence, /sequence_on, /sequence_off, /step_add, /step_edit, /step_remove,
@@ -46,12 +51,6 @@ const EDIT_USAGE = '/step_edit Sequence | step number | day [time] | text';
 export function sequenceCommands(kit: AdminKit): AdminModule {
   const composer = new Composer<AdminContext>();
   const args = new ArgCommands('sequence_args');
-  const leads = new LeadService(kit.store.leads, kit.config.DEFAULT_COUNTRY);
-  const whichSequence = textQuestion(
-    'Which sequence? Send its name (/sequences lists them).',
-    anyText,
-  );
-  const whichLead = textQuestion('Which lead? Send the phone number.', (t) => leads.parsePhone(t));
 
   composer.command('sequence_new', async (ctx) => {
     if (!kit.sequences) return notAvailable(ctx);
@@ -59,79 +58,9 @@ export function sequenceCommands(kit: AdminKit): AdminModule {
     if (line) await createSequenceFromLine(kit, ctx, line);
     else await ctx.conversation.enter('sequence_new');
   });
-  composer.command('sequences', async (ctx) => {
-    const page = await sequencePage(kit, 0);
-    await replyHtml(ctx, page.text, { reply_markup: page.keyboard });
-  });
-  composer.callbackQuery(/^sl:(\d+)$/, async (ctx) => {
-    const page = await sequencePage(kit, Number(ctx.match[1]));
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageText(page.text.value, { parse_mode: 'HTML', reply_markup: page.keyboard });
-  });
-  composer.callbackQuery(/^so:([0-9a-f]{24})$/, async (ctx) => {
-    await ctx.answerCallbackQuery();
-    await showSequence(kit, ctx, ctx.match[1]!);
-  });
-  composer.callbackQuery(/^sq:(on|off|add):([0-9a-f]{24})$/, async (ctx) => {
-    const [, action, id] = ctx.match as RegExpMatchArray;
-    await ctx.answerCallbackQuery();
-    if (action === 'add') await ctx.conversation.enter('step_add', id);
-    else await switchSequence(kit, ctx, id!, action === 'on');
-  });
-
-  args.register(composer, {
-    command: 'sequence',
-    usage: '/sequence <name>',
-    questions: [whichSequence],
-    split: (line) => ({ ok: true, value: [line] }),
-    run: (ctx, [name]) => showSequence(kit, ctx, name!),
-  });
-  for (const on of [true, false]) {
-    args.register(composer, {
-      command: on ? 'sequence_on' : 'sequence_off',
-      usage: `/sequence_${on ? 'on' : 'off'} <name>`,
-      questions: [whichSequence],
-      split: (line) => ({ ok: true, value: [line] }),
-      run: (ctx, [name]) => switchSequence(kit, ctx, name!, on),
-    });
-  }
-  composer.command('step_add', async (ctx) => {
-    const line = commandArgs(ctx);
-    if (line) await addStepFromLine(kit, ctx, line);
-    else await ctx.conversation.enter('step_add');
-  });
-  composer.command('step_edit', async (ctx) => {
-    const line = commandArgs(ctx);
-    if (line) await editStepFromLine(kit, ctx, line);
-    else await ctx.conversation.enter('step_edit');
-  });
-  args.register(composer, {
-    command: 'step_remove',
-    usage: '/step_remove <sequence> <step number>',
-    questions: [
-      whichSequence,
-      textQuestion('Which step number?', (t) =>
-        /^\d{1,3}$/.test(t)
-          ? { ok: true, value: t }
-          : { ok: false, reason: 'send the step number, like 2' },
-      ),
-    ],
-    split: (line) => {
-      const parts = splitNameAndNumber(line);
-      return parts.ok ? { ok: true, value: [parts.value[0], String(parts.value[1])] } : parts;
-    },
-    run: (ctx, [name, number]) => removeStep(kit, ctx, name!, Number(number)),
-  });
-  for (const enroll of [true, false]) {
-    args.register(composer, {
-      command: enroll ? 'enroll' : 'unenroll',
-      usage: `/${enroll ? 'enroll' : 'unenroll'} <phone> <sequence>`,
-      questions: [whichLead, whichSequence],
-      split: (line) => splitPhoneAndName(line) as Parsed<string[]>,
-      run: (ctx, [phone, name]) =>
-        (enroll ? enrollLead : unenrollLead)(kit, leads, ctx, phone!, name!),
-    });
-  }
+  registerViews(kit, composer, args);
+  registerSteps(kit, composer, args);
+  registerEnrollment(kit, composer, args);
 
   return {
     composer,
@@ -160,6 +89,89 @@ export function sequenceCommands(kit: AdminKit): AdminModule {
       ],
     },
   };
+}
+
+/** /sequences with its buttons, /sequence, /sequence_on and /sequence_off. */
+function registerViews(kit: AdminKit, composer: Composer<AdminContext>, args: ArgCommands): void {
+  composer.command('sequences', async (ctx) => {
+    const page = await sequencePage(kit, 0);
+    await replyHtml(ctx, page.text, { reply_markup: page.keyboard });
+  });
+  composer.callbackQuery(/^sl:(\d+)$/, async (ctx) => {
+    const page = await sequencePage(kit, Number(ctx.match[1]));
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(page.text.value, { parse_mode: 'HTML', reply_markup: page.keyboard });
+  });
+  composer.callbackQuery(/^so:([0-9a-f]{24})$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showSequence(kit, ctx, ctx.match[1]!);
+  });
+  composer.callbackQuery(/^sq:(on|off|add):([0-9a-f]{24})$/, async (ctx) => {
+    const [, action, id] = ctx.match as RegExpMatchArray;
+    await ctx.answerCallbackQuery();
+    if (action === 'add') await ctx.conversation.enter('step_add', id);
+    else await switchSequence(kit, ctx, id!, action === 'on');
+  });
+  args.register(composer, {
+    command: 'sequence',
+    usage: '/sequence <name>',
+    questions: [WHICH_SEQUENCE],
+    split: (line) => ({ ok: true, value: [line] }),
+    run: (ctx, [name]) => showSequence(kit, ctx, name!),
+  });
+  for (const on of [true, false]) {
+    args.register(composer, {
+      command: on ? 'sequence_on' : 'sequence_off',
+      usage: `/sequence_${on ? 'on' : 'off'} <name>`,
+      questions: [WHICH_SEQUENCE],
+      split: (line) => ({ ok: true, value: [line] }),
+      run: (ctx, [name]) => switchSequence(kit, ctx, name!, on),
+    });
+  }
+}
+
+/** /step_add, /step_edit and /step_remove. */
+function registerSteps(kit: AdminKit, composer: Composer<AdminContext>, args: ArgCommands): void {
+  composer.command('step_add', async (ctx) => {
+    const line = commandArgs(ctx);
+    if (line) await addStepFromLine(kit, ctx, line);
+    else await ctx.conversation.enter('step_add');
+  });
+  composer.command('step_edit', async (ctx) => {
+    const line = commandArgs(ctx);
+    if (line) await editStepFromLine(kit, ctx, line);
+    else await ctx.conversation.enter('step_edit');
+  });
+  const stepNumber = (t: string): Parsed<string> =>
+    /^\d{1,3}$/.test(t)
+      ? { ok: true, value: t }
+      : { ok: false, reason: 'send the step number, like 2' };
+  args.register(composer, {
+    command: 'step_remove',
+    usage: '/step_remove <sequence> <step number>',
+    questions: [WHICH_SEQUENCE, textQuestion('Which step number?', stepNumber)],
+    split: (line) => {
+      const parts = splitNameAndNumber(line);
+      return parts.ok ? { ok: true, value: [parts.value[0], String(parts.value[1])] } : parts;
+    },
+    run: (ctx, [name, number]) => removeStep(kit, ctx, name!, Number(number)),
+  });
+}
+
+/** /enroll and /unenroll. */
+function registerEnrollment(kit: AdminKit, composer: Composer<AdminContext>, args: ArgCommands) {
+  const leads = new LeadService(kit.store.leads, kit.config.DEFAULT_COUNTRY);
+  const whichLead = textQuestion('Which lead? Send the phone number.', (t) => leads.parsePhone(t));
+  for (const enroll of [true, false]) {
+    args.register(composer, {
+      command: enroll ? 'enroll' : 'unenroll',
+      usage: `/${enroll ? 'enroll' : 'unenroll'} <phone> <sequence>`,
+      questions: [whichLead, WHICH_SEQUENCE],
+      split: (line) => splitPhoneAndName(line) as Parsed<string[]>,
+      run: (ctx, [phone, name]) =>
+        (enroll ? enrollLead : unenrollLead)(kit, leads, ctx, phone!, name!),
+    });
+  }
 }
 
 function conversation(

@@ -65,75 +65,14 @@ function defaultDelays(kit: AdminKit): Delays {
 export function campaignWizard(kit: AdminKit) {
   return async function campaignNew(conversation: AdminConversation, ctx: Context): Promise<void> {
     const form = new Form(conversation, ctx, 'campaign');
-    const nowMs = () => conversation.external(() => kit.clock.now().getTime());
-    const zone = kit.config.ADMIN_TIMEZONE;
+    const content = await askContent(kit, form, conversation);
+    const delivery = await askDelivery(kit, form, conversation);
+    const { sample, ...rest } = content;
+    const draft: CampaignDraft = { ...rest, ...delivery };
 
-    const title = await form.ask({
-      text: html`New campaign. What is its title? (only admins see it)`,
-      read: textAnswer(plainText('title', 100)),
-    });
-    const message = await form.ask({
-      text: html`Now the message, as leads will read it. {{first_name}} or {{name}} put in their name; {Hi|Hello} picks one of the words at random.`,
-      read: textAnswer(checkMessage),
-    });
-    const sample = await conversation.external(() => sampleLead(kit));
-    await replyHtml(
-      ctx,
-      html`Preview for ${sample.name || sample.phone}:\n<i>${previewTemplate(message, sample)}</i>`,
+    const recipients = await conversation.external(() =>
+      kit.store.leads.countAudience(draft.target),
     );
-
-    const imageUrl = await form.ask<string | null>({
-      text: html`An image with it? Send a photo or an http(s) link to one, or press Skip.`,
-      choices: [{ label: 'Skip', value: null }],
-      read: async (answer) => {
-        const photo = answer.message?.photo?.at(-1);
-        if (!photo) return textAnswer(parseImageUrl)(answer);
-        const path = await conversation.external(() =>
-          savePhoto(kit, photo.file_id, photo.file_unique_id),
-        );
-        return { ok: true, value: path };
-      },
-    });
-    const target = await form.ask<Audience>({
-      text: html`Who gets it? Press a button, or type the audience and tags, like: prospect vip, madrid (leads with one of those tags).`,
-      choices: [
-        { label: 'Prospects', value: { status: 'prospect' } },
-        { label: 'Customers', value: { status: 'customer' } },
-        { label: 'All leads', value: { status: 'all' } },
-      ],
-      read: textAnswer(parseTarget),
-    });
-    const when = await form.ask<number | null>({
-      text: html`When should it start? now, a date and time like 2026-12-05 10:00, in 2h, or tomorrow 09:30 (times in ${zone}).`,
-      choices: [{ label: 'Now', value: null }],
-      read: async (answer) => {
-        const now = new Date(await nowMs());
-        const parsed = await textAnswer((text) => parseWhen(text, now, zone))(answer);
-        return parsed.ok ? { ok: true, value: parsed.value.getTime() } : parsed;
-      },
-    });
-    const scheduledAt = new Date(when ?? (await nowMs()));
-    const defaults = defaultDelays(kit);
-    const delays = await form.ask<Delays>({
-      text: html`Gap between two messages, in seconds: a range like 10-30 gives a random gap each time, which looks less like a robot.`,
-      choices: [
-        {
-          label: `Default (${defaults.minDelaySeconds}–${defaults.maxDelaySeconds} s)`,
-          value: defaults,
-        },
-      ],
-      read: textAnswer((text) => parseDelays(text, defaults, kit.config.MIN_DELAY_FLOOR_SECONDS)),
-    });
-
-    const draft: CampaignDraft = {
-      title,
-      message,
-      target,
-      scheduledAt,
-      ...delays,
-      ...(imageUrl ? { imageUrl } : {}),
-    };
-    const recipients = await conversation.external(() => kit.store.leads.countAudience(target));
     const confirmed = await form.ask<boolean>({
       text: summary(kit, draft, recipients, sample),
       choices: [
@@ -148,6 +87,74 @@ export function campaignWizard(kit: AdminKit) {
     }
     await conversation.external((outer) => saveCampaign(kit, outer, draft));
   };
+}
+
+/** Title, message (previewed for a real lead) and image. */
+async function askContent(kit: AdminKit, form: Form, conversation: AdminConversation) {
+  const title = await form.ask({
+    text: html`New campaign. What is its title? (only admins see it)`,
+    read: textAnswer(plainText('title', 100)),
+  });
+  const message = await form.ask({
+    text: html`Now the message, as leads will read it. {{first_name}} or {{name}} put in their name; {Hi|Hello} picks one of the words at random.`,
+    read: textAnswer(checkMessage),
+  });
+  const sample = await conversation.external(() => sampleLead(kit));
+  await replyHtml(
+    form.ctx,
+    html`Preview for ${sample.name || sample.phone}:\n<i>${previewTemplate(message, sample)}</i>`,
+  );
+
+  const imageUrl = await form.ask<string | null>({
+    text: html`An image with it? Send a photo or an http(s) link to one, or press Skip.`,
+    choices: [{ label: 'Skip', value: null }],
+    read: async (answer) => {
+      const photo = answer.message?.photo?.at(-1);
+      if (!photo) return textAnswer(parseImageUrl)(answer);
+      const path = await conversation.external(() =>
+        savePhoto(kit, photo.file_id, photo.file_unique_id),
+      );
+      return { ok: true, value: path };
+    },
+  });
+  return { title, message, sample, ...(imageUrl ? { imageUrl } : {}) };
+}
+
+/** Audience, start time and gaps. */
+async function askDelivery(kit: AdminKit, form: Form, conversation: AdminConversation) {
+  const zone = kit.config.ADMIN_TIMEZONE;
+  const nowMs = () => conversation.external(() => kit.clock.now().getTime());
+  const target = await form.ask<Audience>({
+    text: html`Who gets it? Press a button, or type the audience and tags, like: prospect vip, madrid (leads with one of those tags).`,
+    choices: [
+      { label: 'Prospects', value: { status: 'prospect' } },
+      { label: 'Customers', value: { status: 'customer' } },
+      { label: 'All leads', value: { status: 'all' } },
+    ],
+    read: textAnswer(parseTarget),
+  });
+  const when = await form.ask<number | null>({
+    text: html`When should it start? now, a date and time like 2026-12-05 10:00, in 2h, or tomorrow 09:30 (times in ${zone}).`,
+    choices: [{ label: 'Now', value: null }],
+    read: async (answer) => {
+      const now = new Date(await nowMs());
+      const parsed = await textAnswer((text) => parseWhen(text, now, zone))(answer);
+      return parsed.ok ? { ok: true, value: parsed.value.getTime() } : parsed;
+    },
+  });
+  const scheduledAt = new Date(when ?? (await nowMs()));
+  const defaults = defaultDelays(kit);
+  const delays = await form.ask<Delays>({
+    text: html`Gap between two messages, in seconds: a range like 10-30 gives a random gap each time, which looks less like a robot.`,
+    choices: [
+      {
+        label: `Default (${defaults.minDelaySeconds}–${defaults.maxDelaySeconds} s)`,
+        value: defaults,
+      },
+    ],
+    read: textAnswer((text) => parseDelays(text, defaults, kit.config.MIN_DELAY_FLOOR_SECONDS)),
+  });
+  return { target, scheduledAt, ...delays };
 }
 
 function readYesNo(text: string): Parsed<boolean> {
