@@ -86,10 +86,13 @@ export function createAdminBot(deps: AdminDeps, options: AdminBotOptions = {}): 
     ? webhookReceiver(bot, kit, handle)
     : pollingReceiver(bot, kit, handle, options.polling);
 
+  let started = false;
   return {
     bot,
     webhook: receiver.webhook,
     async start() {
+      if (started) return;
+      started = true;
       notifier.start();
       receiver.start();
     },

@@ -5,6 +5,9 @@ import type { Logger } from '../log.js';
 /** The abort signal type grammY's API methods take (from its fetch shim). */
 export type ApiSignal = NonNullable<Parameters<Api['getMe']>[0]>;
 
+/** Longest wait for Telegram to confirm the handled updates at shutdown, in ms. */
+const CONFIRM_TIMEOUT_MS = 3000;
+
 /** Update kinds the admin bot asks Telegram for. */
 export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
@@ -120,8 +123,10 @@ export class UpdatePoller {
     this.abort.abort();
     await this.running;
     if (this.offset > 0) {
+      // Bounded: a Telegram that does not answer must not hold up a shutdown.
+      const signal = AbortSignal.timeout(CONFIRM_TIMEOUT_MS) as unknown as ApiSignal;
       await this.api
-        .getUpdates({ offset: this.offset, limit: 1, timeout: 0 })
+        .getUpdates({ offset: this.offset, limit: 1, timeout: 0 }, signal)
         .catch(() => undefined);
     }
   }
