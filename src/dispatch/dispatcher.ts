@@ -205,36 +205,45 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
 
     const now = this.deps.clock.now();
     const openAt = this.openAt(now);
-    const kinds = openAt > now ? SYSTEM_ONLY : this.kindsWorthClaiming();
-    const messages = this.deps.store.messages;
-    const message = await messages.claimNext(this.ownerId, now, settings.leaseMs, kinds);
-    this.noteQuietKinds(message, kinds);
+    const message = await this.claim(now, openAt > now);
     if (!message) return this.idle(now, openAt);
     await this.handle(message);
   }
 
-  /** Every kind, except those that had nothing due a moment ago (see QUIET_KINDS_RECHECK_MS). */
-  private kindsWorthClaiming(): readonly MessageKind[] | undefined {
-    const quiet = this.quietKinds;
-    if (!quiet || performance.now() >= quiet.until) return undefined;
-    return ALL_KINDS.filter((kind) => !quiet.kinds.includes(kind));
+  /**
+   * Claims the most urgent due message. Kinds that had nothing due a moment ago are
+   * asked last, only when no other kind has one (see QUIET_KINDS_RECHECK_MS).
+   */
+  private async claim(now: Date, systemOnly: boolean): Promise<BroadcastMessage | null> {
+    const { store, settings } = this.deps;
+    const claim = (kinds?: readonly MessageKind[]) =>
+      store.messages.claimNext(this.ownerId, now, settings.leaseMs, kinds);
+    if (systemOnly) return claim(SYSTEM_ONLY);
+
+    const quiet = this.quietKinds && performance.now() < this.quietKinds.until;
+    if (!quiet) {
+      const message = await claim();
+      this.noteQuietKinds(message);
+      return message;
+    }
+    const skipped = this.quietKinds!.kinds;
+    const message = await claim(ALL_KINDS.filter((kind) => !skipped.includes(kind)));
+    if (message) return message;
+    this.quietKinds = undefined;
+    return claim(skipped);
   }
 
   /**
    * A claim of a less urgent kind shows the more urgent ones had nothing due, unless a
    * producer woke the loop meanwhile (it may have just inserted one).
    */
-  private noteQuietKinds(claimed: BroadcastMessage | null, asked?: readonly MessageKind[]) {
-    if (!claimed) {
-      this.quietKinds = undefined;
-      return;
-    }
-    if (asked || this.woken) return;
+  private noteQuietKinds(claimed: BroadcastMessage | null): void {
+    this.quietKinds = undefined;
+    if (!claimed || this.woken) return;
     const urgency = MESSAGE_PRIORITY[claimed.kind];
     const kinds = ALL_KINDS.filter((kind) => MESSAGE_PRIORITY[kind] < urgency);
-    this.quietKinds = kinds.length
-      ? { kinds, until: performance.now() + QUIET_KINDS_RECHECK_MS }
-      : undefined;
+    if (!kinds.length) return;
+    this.quietKinds = { kinds, until: performance.now() + QUIET_KINDS_RECHECK_MS };
   }
 
   /** Not stopping, not paused, and the transport is ready. */

@@ -111,4 +111,18 @@ describe('Dispatcher claims while only campaign messages are due', () => {
     await waitFor(async () => (await transport.readOutbox()).length === 81, 20_000);
     expect((await outboxTexts()).indexOf('quiet step')).toBeLessThan(80);
   }, 60_000);
+
+  it('sends a sequence message falling due after the campaign ended without delay', async () => {
+    await campaignWith(3);
+
+    await dispatcher.start();
+    await waitFor(async () => (await transport.readOutbox()).length === 3);
+    const dueAt = Date.now() + 300;
+    const message = { ...sequenceMessage('late step'), notBefore: new Date(dueAt) };
+    await ctx.store.messages.insertOne(message);
+    await waitFor(async () => (await outboxTexts()).includes('late step'));
+
+    const line = (await transport.readOutbox()).find((l) => l.text === 'late step')!;
+    expect(Date.parse(line.at) - dueAt).toBeLessThan(1_000);
+  });
 });
