@@ -12,7 +12,15 @@ import {
   type AdminModule,
 } from '../src/admin/context.js';
 import { ANSWER_TIMEOUT_MS } from '../src/admin/form.js';
-import { formatTime, html, joinHtml, progressBar, truncate, type Html } from '../src/admin/html.js';
+import {
+  formatTime,
+  html,
+  joinHtml,
+  progressBar,
+  sentence,
+  truncate,
+  type Html,
+} from '../src/admin/html.js';
 import { LeadService } from '../src/leads/service.js';
 import type { Parsed } from '../src/domain/when.js';
 import type { Campaign } from '../src/store/index.js';
@@ -316,7 +324,7 @@ async function sendTest(
   }
   const phone = leads.parsePhone(rawPhone);
   if (!phone.ok) {
-    await replyHtml(ctx, html`${phone.reason}.`);
+    await replyHtml(ctx, html`${sentence(phone.reason)}`);
     return;
   }
   const lead = await kit.store.leads.findByPhone(phone.value);

@@ -15,7 +15,7 @@ import {
 import { badRowsCsv, LEAD_EXPORT_HEADER, leadRow, toCsv } from '../src/admin/csv.js';
 import { FileTooLargeError } from '../src/admin/files.js';
 import { ANSWER_TIMEOUT_MS, Form, plainText, textAnswer } from '../src/admin/form.js';
-import { formatTime, html, joinHtml, type Html } from '../src/admin/html.js';
+import { formatTime, html, joinHtml, sentence, type Html } from '../src/admin/html.js';
 import { importLeadsCsv, ImportRejectedError, MAX_IMPORT_BYTES } from '../src/leads/import-csv.js';
 import {
   LeadService,
@@ -206,7 +206,7 @@ async function changeTags(
 }
 
 async function refuse(ctx: Context, reason: string): Promise<void> {
-  await replyHtml(ctx, html`${reason.charAt(0).toUpperCase()}${reason.slice(1)}.`);
+  await replyHtml(ctx, html`${sentence(reason)}`);
 }
 
 // ---- adding a lead ----
@@ -238,7 +238,7 @@ async function saveLead(
   if (!result.ok) {
     await replyHtml(
       ctx,
-      html`${result.reason.charAt(0).toUpperCase()}${result.reason.slice(1)}.
+      html`${sentence(result.reason)}
 Write it as /lead_add phone | name | status | tags, or send /lead_add alone and I will ask.`,
     );
     return;

@@ -11,7 +11,7 @@ import {
   type AdminModule,
 } from '../src/admin/context.js';
 import { ANSWER_TIMEOUT_MS } from '../src/admin/form.js';
-import { formatTime, html, joinHtml, truncate, type Html } from '../src/admin/html.js';
+import { formatTime, html, joinHtml, sentence, truncate, type Html } from '../src/admin/html.js';
 import {
   parseStepWhen,
   splitNameAndNumber,
@@ -385,11 +385,7 @@ async function findBoth(
   const service: SequencePort | undefined = kit.sequences;
   if (!service) return void (await notAvailable(ctx));
   const lead = await leads.find(phone);
-  if (!lead.ok)
-    return void (await replyHtml(
-      ctx,
-      html`${lead.reason.charAt(0).toUpperCase()}${lead.reason.slice(1)}.`,
-    ));
+  if (!lead.ok) return void (await replyHtml(ctx, html`${sentence(lead.reason)}`));
   const sequence = await sequenceOrSay(kit, ctx, name);
   if (!sequence) return undefined;
   return { lead: lead.lead, sequence, service };

@@ -3,7 +3,7 @@ import type { Composer, Context, MiddlewareFn } from 'grammy';
 import type { Parsed } from '../domain/when.js';
 import { commandArgs, type AdminContext, type AdminConversation } from './context.js';
 import { ANSWER_TIMEOUT_MS, Form, textAnswer, type Question } from './form.js';
-import { html } from './html.js';
+import { html, sentence } from './html.js';
 
 /** A command that takes arguments on its line, or asks for them when typed bare. */
 export interface ArgCommand {
@@ -40,7 +40,7 @@ export class ArgCommands {
       const answers = spec.split(line);
       if (!answers.ok) {
         await ctx.reply(
-          `${capitalize(answers.reason)}.\nWrite it as ${spec.usage}, or send ${spec.command} alone and I will ask.`,
+          `${sentence(answers.reason)}\nWrite it as ${spec.usage}, or send ${spec.command} alone and I will ask.`,
         );
         return;
       }
@@ -87,8 +87,4 @@ export function checkedText<T>(
 /** Accepts any non-empty text. */
 export function anyText(text: string): Parsed<string> {
   return text ? { ok: true, value: text } : { ok: false, reason: 'the answer cannot be empty' };
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

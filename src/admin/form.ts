@@ -1,7 +1,7 @@
 import { InlineKeyboard, type Context } from 'grammy';
 import type { Parsed } from '../domain/when.js';
 import { replyHtml, type AdminConversation } from './context.js';
-import { escapeHtml, html, Html } from './html.js';
+import { escapeHtml, html, Html, sentence } from './html.js';
 
 /** How long a wizard waits for an answer before it is dropped, in ms (30 minutes). */
 export const ANSWER_TIMEOUT_MS = 30 * 60_000;
@@ -57,7 +57,7 @@ export class Form {
         ? await question.read(answer)
         : ({ ok: false, reason: 'press one of the buttons above' } as const);
       if (result.ok) return result.value;
-      await replyHtml(answer, html`${capitalize(result.reason)}.\nTry again, or /cancel to stop.`);
+      await replyHtml(answer, html`${sentence(result.reason)}\nTry again, or /cancel to stop.`);
     }
   }
 
@@ -93,10 +93,6 @@ function pickedChoice<T>(data: string | undefined, question: number, choices?: C
   const match = /^f(\d+):(\d+)$/.exec(data ?? '');
   if (!match || Number(match[1]) !== question) return undefined;
   return choices?.[Number(match[2])];
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

@@ -48,6 +48,12 @@ export function joinHtml(parts: readonly (Html | string)[], separator = '\n'): H
   return new Html(parts.map((part) => render(part as Interpolated)).join(separator));
 }
 
+/** A reason as a sentence: first letter capitalized, a full stop at the end. */
+export function sentence(reason: string): string {
+  const text = reason.charAt(0).toUpperCase() + reason.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 /** A moment as admins read it, in `timeZone`: `Sat 5 Dec 2026, 10:00`. */
 export function formatTime(at: Date, timeZone: string): string {
   return DateTime.fromJSDate(at, { zone: timeZone }).toFormat('ccc d LLL yyyy, HH:mm');

@@ -258,6 +258,52 @@ describe('/campaign and its changes', () => {
   });
 });
 
+describe('pausing, resuming and cancelling a running campaign', () => {
+  it('holds the rest on /campaign_pause, goes on with /campaign_resume, and stops on /campaign_cancel', async () => {
+    await h.tg.ask(ADMIN, '/campaign_new Slow | Hello {{first_name}} | now | prospect | 4-4');
+    const campaign = (await h.store.campaigns.list(0, 20)).find((c) => c.title === 'Slow')!;
+    const id = campaign._id.toHexString();
+    await expect
+      .poll(async () => (await h.store.campaigns.findById(id))?.status, { timeout: 10_000 })
+      .toBe('running');
+
+    const paused = await h.tg.ask(ADMIN, `/campaign_pause ${id}`, (m) =>
+      m.text.startsWith('Paused'),
+    );
+    expect(paused.text).toBe(
+      `Paused Slow. Messages not yet sent wait; /campaign_resume ${id} continues.`,
+    );
+    expect((await h.store.campaigns.findById(id))?.status).toBe('paused');
+    const again = await h.tg.ask(ADMIN, `/campaign_pause ${id}`, (m) =>
+      m.text.startsWith('Not done'),
+    );
+    expect(again.text).toContain('a campaign that is paused cannot become paused');
+
+    const resumed = await h.tg.ask(ADMIN, `/campaign_resume ${id}`, (m) =>
+      m.text.startsWith('Resumed'),
+    );
+    expect(resumed.text).toBe('Resumed Slow: it goes on where it stopped.');
+    const cancelled = await h.tg.ask(ADMIN, `/campaign_cancel ${id}`, (m) =>
+      m.text.startsWith('Cancelled'),
+    );
+    expect(cancelled.text).toMatch(/^Cancelled Slow: [1-3] message\(s\) will not be sent\.$/);
+    expect((await h.store.campaigns.findById(id))?.status).toBe('cancelled');
+  }, 30_000);
+
+  it('says when no campaign has the id', async () => {
+    const reply = await h.tg.ask(ADMIN, '/campaign 000000000000000000000000');
+    expect(reply.text).toBe(
+      'There is no campaign with the id 000000000000000000000000; /campaigns lists them.',
+    );
+  });
+
+  it('refuses a test to a number that is not one', async () => {
+    const flash = (await h.store.campaigns.list(0, 20)).find((c) => c.title === 'Flash sale')!;
+    const reply = await h.tg.ask(ADMIN, `/campaign_test ${flash._id} call me`);
+    expect(reply.text).toBe('Bad number "call me": letters are not allowed.');
+  });
+});
+
 describe('/campaigns', () => {
   it('pages through campaigns with buttons, editing one message', async () => {
     for (let i = 1; i <= 4; i++) {

@@ -205,6 +205,26 @@ describe('enrollment', () => {
   });
 });
 
+describe('/sequence and /step_edit on one line', () => {
+  it('shows a sequence by name in any case, and says when there is none', async () => {
+    expect((await h.tg.ask(ADMIN, '/sequence reactivation')).text).toContain('Reactivation · on');
+    expect((await h.tg.ask(ADMIN, '/sequence Nope')).text).toBe(
+      'There is no sequence called "Nope"; /sequences lists them.',
+    );
+  });
+
+  it('changes a step from one line, and explains a bad step number', async () => {
+    const reply = await h.tg.ask(
+      ADMIN,
+      '/step_edit Reactivation | 1 | 2 10:00 | Come back, {{first_name}}',
+    );
+    expect(reply.text).toContain('1. day 2 at 10:00: Come back, {{first_name}}');
+    const bad = await h.tg.ask(ADMIN, '/step_edit Reactivation | first | 2 | Hi');
+    expect(bad.text).toContain('• "first" is not a step number');
+    expect(bad.text).toContain('Write it as /step_edit Sequence | step number | day [time] | text');
+  });
+});
+
 describe('/sequences and /sequence', () => {
   it('lists sequences with buttons that open each one', async () => {
     const list = await h.tg.ask(ADMIN, '/sequences');
