@@ -48,7 +48,11 @@ export interface App {
  * Logs one line per part. Telegram and WhatsApp failures never stop the rest: the bot
  * retries in the background and the dispatcher waits for the transport.
  */
-export async function startApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<App> {
+export async function startApp(
+  config: Config,
+  log: Logger,
+  overrides: AppOverrides = {},
+): Promise<App> {
   const clock = overrides.clock ?? systemClock;
   const events = new AppEvents();
   const { connection, embedded } = await openDatabase(config, log);
@@ -56,7 +60,8 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   await ensureIndexes(store);
   log.info({ collections: Object.keys(connection.models).length }, 'database ready');
 
-  const transport = overrides.transport ?? createTransport(config, log.child({ module: 'transport' }));
+  const transport =
+    overrides.transport ?? createTransport(config, log.child({ module: 'transport' }));
   transport.on('qr', (qr) => events.emit('wa-qr', qr));
   transport.on('state', (state, reason) => events.emit('wa-state', state, reason));
 
@@ -137,7 +142,9 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     await admin.stop().catch((error: Error) => log.warn({ err: error }, 'admin bot stop failed'));
     for (const unlisten of stopListening) unlisten();
     await stopAgenda(agenda, log);
-    await transport.stop().catch((error: Error) => log.warn({ err: error }, 'transport stop failed'));
+    await transport
+      .stop()
+      .catch((error: Error) => log.warn({ err: error }, 'transport stop failed'));
     await http.close();
     await connection.close();
     await embedded?.stop();
@@ -156,7 +163,8 @@ async function openDatabase(
   const embedded = await startEmbeddedServer({ dataDir });
   log.warn(
     { kind: embedded.kind, dataDir },
-    'MONGODB_URI is not set: using an embedded database kept in DATA_DIR; set MONGODB_URI for production',
+    'MONGODB_URI is not set: using an embedded database kept in DATA_DIR; ' +
+      'set MONGODB_URI for production',
   );
   return { connection: await connectWithRetry(embedded.uri, log, 'cadence'), embedded };
 }
@@ -192,9 +200,14 @@ async function connectWithRetry(uri: string, log: Logger, dbName?: string): Prom
 function startTransport(transport: Transport, log: Logger): void {
   transport
     .start()
-    .then(() => log.info({ transport: transport.name, state: transport.state }, 'transport started'))
+    .then(() =>
+      log.info({ transport: transport.name, state: transport.state }, 'transport started'),
+    )
     .catch((error: Error) =>
-      log.error({ err: error, transport: transport.name }, 'transport failed to start; sending waits'),
+      log.error(
+        { err: error, transport: transport.name },
+        'transport failed to start; sending waits',
+      ),
     );
 }
 

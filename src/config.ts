@@ -44,7 +44,9 @@ const schema = z
       .default('UTC')
       .refine(isValidTimeZone, 'an IANA time zone name, e.g. Europe/Madrid or America/New_York'),
     TELEGRAM_API_ROOT: z.url({ error: 'an http(s) URL without a trailing slash' }).optional(),
-    WEBHOOK_URL: z.url({ error: 'the public https URL Telegram should post updates to' }).optional(),
+    WEBHOOK_URL: z
+      .url({ error: 'the public https URL Telegram should post updates to' })
+      .optional(),
     WEBHOOK_SECRET: z
       .string()
       .regex(/^[A-Za-z0-9_-]{16,256}$/, '16 to 256 characters of A-Z, a-z, 0-9, _ and -')
@@ -85,7 +87,9 @@ const schema = z
     STOP_WORDS: commaList.default(['STOP', 'UNSUBSCRIBE', 'STOP ALL', 'OPT OUT', 'CANCEL']),
     HOT_KEYWORDS: commaList.default(['price', 'buy', 'order', 'interested']),
     FORWARD_REPLIES: z.stringbool({ error: 'on or off (also true/false, yes/no)' }).default(false),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     HTTP_HOST: z.string().default('127.0.0.1'),
     HTTP_PORT: int(0, 8080),
     DATA_DIR: z.string().default('./data'),
@@ -137,7 +141,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const key = String(issue.path[0] ?? 'configuration');
     const shown = key in cleaned && !SECRET_KEYS.has(key) ? ` (got "${cleaned[key]}")` : '';
     const missing = !(key in cleaned) && issue.code === 'invalid_type';
-    return `${key}${shown}: ${missing ? issue.message.replace(/^Invalid input.*$/, 'required') : issue.message}`;
+    const expected = missing ? issue.message.replace(/^Invalid input.*$/, 'required') : issue.message;
+    return `${key}${shown}: ${expected}`;
   });
   throw new ConfigError(problems);
 }

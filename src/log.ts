@@ -11,7 +11,10 @@ export function createLogger(level: LevelWithSilent = 'info'): Logger {
   return pino({
     level,
     base: undefined,
-    redact: { paths: ['token', '*.token', 'TELEGRAM_BOT_TOKEN', 'MONGODB_URI'], censor: '[secret]' },
+    redact: {
+      paths: ['token', '*.token', 'TELEGRAM_BOT_TOKEN', 'MONGODB_URI'],
+      censor: '[secret]',
+    },
   });
 }
 

@@ -45,7 +45,8 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
     const lastRunAt = result?.jobs[0]?.lastRunAt ?? deps.jobsStartedAt;
     const ageMs = Date.now() - new Date(lastRunAt).getTime();
     checks.jobs = `last run ${Math.round(ageMs / 1000)} s ago`;
-    if (ageMs > JOBS_STALE_MS) problems.push('jobs: the recurring jobs have not run for two minutes');
+    if (ageMs > JOBS_STALE_MS)
+      problems.push('jobs: the recurring jobs have not run for two minutes');
   }
   return { ok: problems.length === 0, checks, problems };
 }

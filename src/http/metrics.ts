@@ -19,7 +19,9 @@ export interface MetricsDeps {
  * process's sends, failures, retries and send latency, the transport and pause state,
  * and Node's process metrics.
  */
-export function createMetrics(deps: MetricsDeps): { render(): Promise<{ contentType: string; body: string }> } {
+export function createMetrics(deps: MetricsDeps): {
+  render(): Promise<{ contentType: string; body: string }>;
+} {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cadence_' });
   const counters = () => deps.dispatcher.metrics();
@@ -48,15 +50,30 @@ export function createMetrics(deps: MetricsDeps): { render(): Promise<{ contentT
     },
   });
   counterFrom(registry, 'cadence_sends_total', 'Messages WhatsApp accepted', () => counters().sent);
-  counterFrom(registry, 'cadence_send_failures_total', 'Messages failed for good', () => counters().failed);
-  counterFrom(registry, 'cadence_send_retries_total', 'Sends retried after a transient error', () => counters().retried);
+  counterFrom(
+    registry,
+    'cadence_send_failures_total',
+    'Messages failed for good',
+    () => counters().failed,
+  );
+  counterFrom(
+    registry,
+    'cadence_send_retries_total',
+    'Sends retried after a transient error',
+    () => counters().retried,
+  );
   counterFrom(
     registry,
     'cadence_send_latency_seconds_sum',
     'Time spent in the transport send, summed',
     () => counters().sendLatencyMs.sum / 1000,
   );
-  counterFrom(registry, 'cadence_send_latency_seconds_count', 'Sends timed', () => counters().sendLatencyMs.count);
+  counterFrom(
+    registry,
+    'cadence_send_latency_seconds_count',
+    'Sends timed',
+    () => counters().sendLatencyMs.count,
+  );
   new Gauge({
     name: 'cadence_send_latency_seconds_max',
     help: 'Slowest transport send since start',

@@ -48,7 +48,9 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpHandle> {
         const { contentType, body } = await deps.metrics();
         response.writeHead(200, { 'content-type': contentType }).end(body);
       } else {
-        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
+        response
+          .writeHead(404, { 'content-type': 'text/plain' })
+          .end('not found: try /healthz or /metrics\n');
       }
     };
     reply().catch((error: Error) => {

@@ -104,7 +104,8 @@ async function readRows(input: Readable | Buffer, options: ImportOptions) {
   const source = Buffer.isBuffer(input) ? Readable.from([input]) : input;
   const chunks = limitBytes(source, maxBytes);
   const first = await chunks.next();
-  if (first.done) throw new ImportRejectedError('the file is empty: it needs a header row with a phone column');
+  if (first.done)
+    throw new ImportRejectedError('the file is empty: it needs a header row with a phone column');
 
   const parser = parse({
     bom: true,
@@ -124,14 +125,19 @@ async function readRows(input: Readable | Buffer, options: ImportOptions) {
   let rows = 0;
 
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: Info;
+    }>) {
       if (!columns) {
         columns = mapHeader(record);
         continue;
       }
       if (record.every((cell) => cell === '')) continue;
       if (++rows > maxRows) {
-        throw new ImportRejectedError(`the file has more than ${maxRows} rows; split it into smaller files`);
+        throw new ImportRejectedError(
+          `the file has more than ${maxRows} rows; split it into smaller files`,
+        );
       }
       const line = info.lines;
       const checked = checkRow(cellsByColumn(columns, record), line, firstLineOf, options);
@@ -145,7 +151,8 @@ async function readRows(input: Readable | Buffer, options: ImportOptions) {
     if (error instanceof ImportRejectedError) throw error;
     throw new ImportRejectedError(`the file is not readable CSV: ${(error as Error).message}`);
   }
-  if (!columns) throw new ImportRejectedError('the file is empty: it needs a header row with a phone column');
+  if (!columns)
+    throw new ImportRejectedError('the file is empty: it needs a header row with a phone column');
   return { good, errors, rows };
 }
 
@@ -189,7 +196,15 @@ function guessDelimiter(head: Buffer): string {
 }
 
 function mapHeader(record: string[]): (Column | undefined)[] {
-  const columns = record.map((cell) => HEADER_ALIASES[cell.replace(/^\uFEFF/, '').trim().toLowerCase()]);
+  const columns = record.map(
+    (cell) =>
+      HEADER_ALIASES[
+        cell
+          .replace(/^\uFEFF/, '')
+          .trim()
+          .toLowerCase()
+      ],
+  );
   if (!columns.includes('phone')) {
     throw new ImportRejectedError(
       `no phone column in the header (found: ${record.join(', ') || 'nothing'}); ` +
@@ -219,10 +234,15 @@ function checkRow(
 
   const status = row.status.toLowerCase();
   if (status && !LEAD_STATUSES.includes(status as LeadStatus)) {
-    return { line, reason: `unknown status "${row.status}": use ${LEAD_STATUSES.join(' or ')}`, row };
+    return {
+      line,
+      reason: `unknown status "${row.status}": use ${LEAD_STATUSES.join(' or ')}`,
+      row,
+    };
   }
   const seen = firstLineOf.get(phone.e164);
-  if (seen !== undefined) return { line, reason: `repeated in the file (first on line ${seen})`, row };
+  if (seen !== undefined)
+    return { line, reason: `repeated in the file (first on line ${seen})`, row };
   firstLineOf.set(phone.e164, line);
 
   const tags = row.tags

@@ -71,7 +71,12 @@ export class CampaignRepository {
 
   /** Newest first, `limit` from `skip`. */
   async list(skip = 0, limit = 10): Promise<Campaign[]> {
-    return this.model.find({}).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).lean<Campaign[]>();
+    return this.model
+      .find({})
+      .sort({ createdAt: -1, _id: -1 })
+      .skip(skip)
+      .limit(limit)
+      .lean<Campaign[]>();
   }
 
   async count(filter: Partial<Pick<Campaign, 'status'>> = {}): Promise<number> {

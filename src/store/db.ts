@@ -15,7 +15,10 @@ export interface ConnectOptions {
  * several, as tests and benchmarks do). The driver reconnects by itself after a drop;
  * operations issued meanwhile wait up to `serverSelectionTimeoutMs`.
  */
-export async function connectDatabase(uri: string, options: ConnectOptions = {}): Promise<Connection> {
+export async function connectDatabase(
+  uri: string,
+  options: ConnectOptions = {},
+): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     dbName: options.dbName ?? (dbNameFromUri(uri) || 'cadence'),
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 10_000,

@@ -57,7 +57,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server');
-    const server = await MongoMemoryServer.create({ instance: { dbPath: dataDir, ip: '127.0.0.1' } });
+    const server = await MongoMemoryServer.create({
+      instance: { dbPath: dataDir, ip: '127.0.0.1' },
+    });
     return {
       uri: server.getUri(),
       kind: 'mongodb-memory-server',
@@ -87,7 +89,9 @@ async function launch(
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}: ${stderr.trim()}`))),
+    child.once('exit', (code) =>
+      reject(new Error(`${kind} exited with ${code}: ${stderr.trim()}`)),
+    ),
   );
   exited.catch(() => undefined);
   await Promise.race([waitForPort(port, 20_000), exited]);

@@ -73,7 +73,10 @@ export class EnrollmentRepository {
     return this.model.find({ leadId, status: 'active' }).lean<Enrollment[]>();
   }
 
-  /** Up to `limit` active enrollments due at `now`, oldest due first (uses the status/nextTriggerAt index). */
+  /**
+   * Up to `limit` active enrollments due at `now`, oldest due first (uses the
+   * status/nextTriggerAt index).
+   */
   async findDue(now: Date, limit: number): Promise<Enrollment[]> {
     return this.model
       .find({ status: 'active', nextTriggerAt: { $lte: now } })
@@ -96,7 +99,8 @@ export class EnrollmentRepository {
       currentStep: next.currentStep,
       nextTriggerAt: next.nextTriggerAt,
     };
-    if (next.completedAt) Object.assign(set, { status: 'completed', completedAt: next.completedAt });
+    if (next.completedAt)
+      Object.assign(set, { status: 'completed', completedAt: next.completedAt });
     const result = await this.model.updateOne(
       { _id: id, status: 'active', currentStep: fromStep },
       { $set: set },
@@ -130,7 +134,11 @@ export class EnrollmentRepository {
    * by `delta`, after a step was inserted (+1) or removed (-1) there, so each keeps
    * pointing at the same next step. Returns how many moved.
    */
-  async shiftPositions(sequenceId: Types.ObjectId, fromIndex: number, delta: 1 | -1): Promise<number> {
+  async shiftPositions(
+    sequenceId: Types.ObjectId,
+    fromIndex: number,
+    delta: 1 | -1,
+  ): Promise<number> {
     const result = await this.model.updateMany(
       { sequenceId, status: 'active', currentStep: { $gte: fromIndex } },
       { $inc: { currentStep: delta } },

@@ -49,6 +49,10 @@ export class InboundRepository {
   }
 
   async recentForLead(leadId: Types.ObjectId, limit = 5): Promise<InboundMessage[]> {
-    return this.model.find({ leadId }).sort({ receivedAt: -1 }).limit(limit).lean<InboundMessage[]>();
+    return this.model
+      .find({ leadId })
+      .sort({ receivedAt: -1 })
+      .limit(limit)
+      .lean<InboundMessage[]>();
   }
 }

@@ -90,7 +90,9 @@ export class LeadRepository {
 
   private async updateByPhone(phone: string, set: Record<string, unknown>) {
     if (Object.keys(set).length === 0) return this.findByPhone(phone);
-    return this.model.findOneAndUpdate({ phone }, { $set: set }, { returnDocument: 'after' }).lean<Lead>();
+    return this.model
+      .findOneAndUpdate({ phone }, { $set: set }, { returnDocument: 'after' })
+      .lean<Lead>();
   }
 
   /** Updates fields of one lead; returns the lead after the change, or null. */
@@ -98,7 +100,9 @@ export class LeadRepository {
     id: Types.ObjectId,
     fields: Partial<Omit<Lead, '_id' | 'phone' | 'createdAt' | 'updatedAt'>>,
   ): Promise<Lead | null> {
-    return this.model.findByIdAndUpdate(id, { $set: fields }, { returnDocument: 'after' }).lean<Lead>();
+    return this.model
+      .findByIdAndUpdate(id, { $set: fields }, { returnDocument: 'after' })
+      .lean<Lead>();
   }
 
   async addTags(id: Types.ObjectId, tags: string[]): Promise<Lead | null> {

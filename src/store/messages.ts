@@ -42,7 +42,10 @@ export interface BroadcastMessage {
 }
 
 /** What a producer (campaign start, sequence tick, opt-out) hands in. */
-export type NewMessage = Pick<BroadcastMessage, 'kind' | 'dedupeKey' | 'to' | 'content' | 'notBefore'> &
+export type NewMessage = Pick<
+  BroadcastMessage,
+  'kind' | 'dedupeKey' | 'to' | 'content' | 'notBefore'
+> &
   Partial<
     Pick<
       BroadcastMessage,
@@ -106,7 +109,10 @@ export class MessageRepository {
   }
 
   /** Shapes a producer's message into the stored document (defaults filled in). */
-  toDocument(message: NewMessage, now = new Date()): Omit<BroadcastMessage, '_id'> & { _id: Types.ObjectId } {
+  toDocument(
+    message: NewMessage,
+    now = new Date(),
+  ): Omit<BroadcastMessage, '_id'> & { _id: Types.ObjectId } {
     return {
       _id: new Types.ObjectId(),
       ...message,
@@ -237,7 +243,11 @@ export class MessageRepository {
 
   /** Records a send that will never succeed (e.g. the number is not on WhatsApp). */
   async recordFailed(message: BroadcastMessage, reason: string, at: Date): Promise<void> {
-    await this.attempts.finish(message._id, message.attempt, { outcome: 'failed', error: reason, at });
+    await this.attempts.finish(message._id, message.attempt, {
+      outcome: 'failed',
+      error: reason,
+      at,
+    });
     await this.model.updateOne(
       { _id: message._id, status: { $in: ['queued', 'unknown'] } },
       { $set: { status: 'failed', lastError: reason }, $unset: { leaseUntil: 1 } },
@@ -253,12 +263,18 @@ export class MessageRepository {
     });
     await this.model.updateOne(
       { _id: message._id, status: 'queued', attempt: message.attempt },
-      { $set: { status: 'pending', lastError: reason, notBefore }, $unset: { leaseUntil: 1, claimedBy: 1 } },
+      {
+        $set: { status: 'pending', lastError: reason, notBefore },
+        $unset: { leaseUntil: 1, claimedBy: 1 },
+      },
     );
   }
 
   /** Gives back a claimed message that was not sent (its campaign paused, shutdown...). */
-  async release(message: BroadcastMessage, status: 'pending' | 'cancelled' = 'pending'): Promise<void> {
+  async release(
+    message: BroadcastMessage,
+    status: 'pending' | 'cancelled' = 'pending',
+  ): Promise<void> {
     await this.model.updateOne(
       { _id: message._id, status: 'queued', attempt: message.attempt },
       {
@@ -355,7 +371,11 @@ export class MessageRepository {
   }
 
   /** An admin's decision on an `unknown` message: it went out, or send it again. */
-  async resolveUnknown(id: Types.ObjectId, decision: 'sent' | 'resend', now: Date): Promise<boolean> {
+  async resolveUnknown(
+    id: Types.ObjectId,
+    decision: 'sent' | 'resend',
+    now: Date,
+  ): Promise<boolean> {
     const set =
       decision === 'sent'
         ? { status: 'sent', sentAt: now, lastError: 'marked sent by an admin' }
@@ -365,7 +385,11 @@ export class MessageRepository {
   }
 
   async findUnknown(limit = 20): Promise<BroadcastMessage[]> {
-    return this.model.find({ status: 'unknown' }).sort({ updatedAt: 1 }).limit(limit).lean<BroadcastMessage[]>();
+    return this.model
+      .find({ status: 'unknown' })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean<BroadcastMessage[]>();
   }
 
   /** Cancels a lead's pending (and unknown) messages, e.g. after an opt-out; returns how many. */
@@ -377,7 +401,10 @@ export class MessageRepository {
     return result.modifiedCount;
   }
 
-  /** Cancels an enrollment's pending step messages (unenrolled, stopped on reply); returns how many. */
+  /**
+   * Cancels an enrollment's pending step messages (unenrolled, stopped on reply);
+   * returns how many.
+   */
   async cancelForEnrollment(enrollmentId: Types.ObjectId, reason: string): Promise<number> {
     const result = await this.model.updateMany(
       { enrollmentId, status: 'pending' },
@@ -396,7 +423,9 @@ export class MessageRepository {
   }
 
   /** Counts messages by status among those matching `filter`. */
-  async countByStatus(filter: Record<string, unknown> = {}): Promise<Partial<Record<MessageStatus, number>>> {
+  async countByStatus(
+    filter: Record<string, unknown> = {},
+  ): Promise<Partial<Record<MessageStatus, number>>> {
     const rows = await this.model.aggregate<{ _id: MessageStatus; n: number }>([
       { $match: filter },
       { $group: { _id: '$status', n: { $sum: 1 } } },
@@ -405,7 +434,10 @@ export class MessageRepository {
   }
 
   /** The most frequent failure reasons of a campaign, most frequent first. */
-  async topFailureReasons(campaignId: Types.ObjectId, limit = 3): Promise<{ reason: string; count: number }[]> {
+  async topFailureReasons(
+    campaignId: Types.ObjectId,
+    limit = 3,
+  ): Promise<{ reason: string; count: number }[]> {
     const rows = await this.model.aggregate<{ _id: string; n: number }>([
       { $match: { campaignId, status: 'failed' } },
       { $group: { _id: '$lastError', n: { $sum: 1 } } },

@@ -46,7 +46,12 @@ export class SendAttemptRepository {
   }
 
   /** Inserts the attempt; false when it exists (another sender holds it). */
-  async insert(messageId: Types.ObjectId, attempt: number, sender: string, now: Date): Promise<boolean> {
+  async insert(
+    messageId: Types.ObjectId,
+    attempt: number,
+    sender: string,
+    now: Date,
+  ): Promise<boolean> {
     try {
       await this.model.collection.insertOne({
         _id: attemptKey(messageId, attempt) as never,

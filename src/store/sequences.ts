@@ -9,7 +9,10 @@ export interface StepCondition {
   noReplySinceEnrollment?: boolean;
 }
 
-/** One message of a sequence, sent on day `dayNumber` of a lead's enrollment (day 1 = the day they enrolled). */
+/**
+ * One message of a sequence, sent on day `dayNumber` of a lead's enrollment (day 1 is
+ * the day they enrolled).
+ */
 export interface SequenceStep {
   _id: Types.ObjectId;
   dayNumber: number;
@@ -41,7 +44,9 @@ export interface Sequence {
 }
 
 export type SequenceInput = Pick<Sequence, 'name' | 'trigger'> &
-  Partial<Pick<Sequence, 'description' | 'active' | 'stopOnReply' | 'allowReentry' | 'createdBy'>> & {
+  Partial<
+    Pick<Sequence, 'description' | 'active' | 'stopOnReply' | 'allowReentry' | 'createdBy'>
+  > & {
     steps: Omit<SequenceStep, '_id'>[];
   };
 
@@ -116,7 +121,12 @@ export class SequenceRepository {
   }
 
   async list(skip = 0, limit = 10): Promise<Sequence[]> {
-    return this.model.find({}).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).lean<Sequence[]>();
+    return this.model
+      .find({})
+      .sort({ createdAt: -1, _id: -1 })
+      .skip(skip)
+      .limit(limit)
+      .lean<Sequence[]>();
   }
 
   async count(): Promise<number> {
@@ -126,14 +136,22 @@ export class SequenceRepository {
   /** Replaces the steps (already validated and ordered) and re-derives `totalDays`. */
   async setSteps(id: Types.ObjectId, steps: SequenceStep[]): Promise<Sequence | null> {
     return this.model
-      .findByIdAndUpdate(id, { $set: { steps, totalDays: totalDaysOf(steps) } }, { returnDocument: 'after' })
+      .findByIdAndUpdate(
+        id,
+        { $set: { steps, totalDays: totalDaysOf(steps) } },
+        { returnDocument: 'after' },
+      )
       .lean<Sequence>();
   }
 
   async update(
     id: Types.ObjectId,
-    fields: Partial<Pick<Sequence, 'active' | 'stopOnReply' | 'allowReentry' | 'description' | 'trigger'>>,
+    fields: Partial<
+      Pick<Sequence, 'active' | 'stopOnReply' | 'allowReentry' | 'description' | 'trigger'>
+    >,
   ): Promise<Sequence | null> {
-    return this.model.findByIdAndUpdate(id, { $set: fields }, { returnDocument: 'after' }).lean<Sequence>();
+    return this.model
+      .findByIdAndUpdate(id, { $set: fields }, { returnDocument: 'after' })
+      .lean<Sequence>();
   }
 }

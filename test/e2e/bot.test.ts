@@ -11,8 +11,14 @@ import { FakeTelegram, type FakeUser } from '../support/fake-telegram.js';
 const ADMIN: FakeUser = { id: 4242, first_name: 'Owner' };
 
 /** 20 leads: 12 prospects, 6 customers, 2 numbers that cannot exist. */
-const PROSPECTS = Array.from({ length: 12 }, (_, i) => `+1201555${String(300 + i).padStart(4, '0')}`);
-const CUSTOMERS = Array.from({ length: 6 }, (_, i) => `+1201555${String(400 + i).padStart(4, '0')}`);
+const PROSPECTS = Array.from(
+  { length: 12 },
+  (_, i) => `+1201555${String(300 + i).padStart(4, '0')}`,
+);
+const CUSTOMERS = Array.from(
+  { length: 6 },
+  (_, i) => `+1201555${String(400 + i).padStart(4, '0')}`,
+);
 const CSV = [
   'phone,name,status',
   ...PROSPECTS.map((phone, i) => `${phone},Prospect ${i + 1},prospect`),
@@ -42,7 +48,11 @@ function outbox(): OutboxEntry[] {
     .map((line) => JSON.parse(line) as OutboxEntry);
 }
 
-async function until<T>(what: string, read: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000) {
+async function until<T>(
+  what: string,
+  read: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -100,7 +110,11 @@ afterAll(async () => {
 describe('the bot started with npm start, driven only through Telegram and WhatsApp', () => {
   it('imports leads from a CSV sent in the admin chat, reporting the bad rows', async () => {
     tg.sendDocument(ADMIN, { filename: 'leads.csv', content: CSV });
-    const report = await tg.waitFor(ADMIN.id, (m) => m.text.startsWith('Imported leads.csv'), 30_000);
+    const report = await tg.waitFor(
+      ADMIN.id,
+      (m) => m.text.startsWith('Imported leads.csv'),
+      30_000,
+    );
     expect(report.text).toContain('20 row(s)');
     expect(report.text).toContain('18 new');
     expect(report.text).toMatch(/line 20: bad number "\+1 555"/);
@@ -116,24 +130,35 @@ describe('the bot started with npm start, driven only through Telegram and Whats
     expect(created.text).toContain('Info pack · on');
     const isSequence = (m: { text: string }) => m.text.includes('Info pack');
     await tg.ask(ADMIN, '/step_add Info pack | 2 | Day 2: any questions?', isSequence);
-    const done = await tg.ask(ADMIN, '/step_add Info pack | 3 | Day 3: last call for this week.', isSequence);
+    const done = await tg.ask(
+      ADMIN,
+      '/step_add Info pack | 3 | Day 3: last call for this week.',
+      isSequence,
+    );
     expect(done.text).toMatch(/1\. day 1.*\n2\. day 2.*\n3\. day 3, at enrollment time: Day 3/);
   });
 
   it('sends a campaign for prospects once to each of them and to no customer', async () => {
-    const scheduled = await tg.ask(ADMIN, '/campaign_new Spring | Hello {{first_name}}, spring offer inside. | in 3s | prospect | 0-1');
+    const scheduled = await tg.ask(
+      ADMIN,
+      '/campaign_new Spring | Hello {{first_name}}, spring offer inside. | in 3s | prospect | 0-1',
+    );
     expect(scheduled.text).not.toMatch(/problem|cannot|invalid/i);
 
     await tg.waitFor(ADMIN.id, (m) => m.text.startsWith('🏁 Campaign Spring finished'), 90_000);
     const campaignLines = outbox().filter((line) => line.text.includes('spring offer inside'));
     expect(campaignLines.map((line) => line.to).sort()).toEqual([...PROSPECTS].sort());
     expect(campaignLines.some((line) => CUSTOMERS.includes(line.to))).toBe(false);
-    expect(campaignLines.find((line) => line.to === PROSPECTS[0])?.text).toContain('Hello Prospect');
+    expect(campaignLines.find((line) => line.to === PROSPECTS[0])?.text).toContain(
+      'Hello Prospect',
+    );
   }, 120_000);
 
   it('keeps the progress message and the finished summary in the admin chat', () => {
     const texts = tg.messages(ADMIN.id).map((m) => m.text);
-    expect(texts.some((text) => /^🏁 Campaign Spring finished/.test(text) && text.includes('12 sent'))).toBe(true);
+    expect(
+      texts.some((text) => /^🏁 Campaign Spring finished/.test(text) && text.includes('12 sent')),
+    ).toBe(true);
     const progress = tg.messages(ADMIN.id).find((m) => m.text.startsWith('Spring: '));
     expect(progress?.text).toContain('100% (12 of 12)');
   });
@@ -149,7 +174,9 @@ describe('the bot started with npm start, driven only through Telegram and Whats
   it('confirms STOP once and sends that lead nothing more', async () => {
     const lead = PROSPECTS[2]!;
     await leadWrites(lead, 'info');
-    await until('the day-1 step', () => outbox().find((line) => line.to === lead && line.text.startsWith('Day 1:')));
+    await until('the day-1 step', () =>
+      outbox().find((line) => line.to === lead && line.text.startsWith('Day 1:')),
+    );
     await leadWrites(lead, 'STOP');
     await until('the opt-out confirmation', () =>
       outbox().find((line) => line.to === lead && /unsubscribed/i.test(line.text)),
@@ -163,14 +190,20 @@ describe('the bot started with npm start, driven only through Telegram and Whats
     // Later steps will not come either: the enrollment is over and the lead opted out.
     const stored = await db.collection('leads').findOne({ phone: lead });
     expect(stored?.optedOutAt).toBeInstanceOf(Date);
-    const enrollments = await db.collection('sequence_contacts').find({ leadId: stored?._id }).toArray();
+    const enrollments = await db
+      .collection('sequence_contacts')
+      .find({ leadId: stored?._id })
+      .toArray();
     expect(enrollments.map((e) => e.status)).toEqual(['stopped']);
   }, 60_000);
 
   it('answers /healthz with 200', async () => {
     const response = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ ok: true, checks: { transport: 'simulated ready' } });
+    expect(await response.json()).toMatchObject({
+      ok: true,
+      checks: { transport: 'simulated ready' },
+    });
   });
 
   it('stops on SIGTERM with status 0 within 10 seconds', async () => {

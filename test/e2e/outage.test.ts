@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startEmbeddedServer, type EmbeddedServer } from '../../src/store/embedded-server.js';
+import {
+  freePort,
+  startEmbeddedServer,
+  type EmbeddedServer,
+} from '../../src/store/embedded-server.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { FakeTelegram } from '../support/fake-telegram.js';
 
@@ -21,7 +25,8 @@ afterAll(async () => {
 
 async function health(port: number): Promise<number> {
   try {
-    return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5000) })).status;
+    return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5000) }))
+      .status;
   } catch {
     return 0;
   }
@@ -30,7 +35,8 @@ async function health(port: number): Promise<number> {
 async function waitForHealth(port: number, status: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await health(port)) !== status) {
-    if (Date.now() > deadline) throw new Error(`/healthz did not answer ${status} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`/healthz did not answer ${status} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

@@ -14,10 +14,18 @@ export interface BotProcess {
  * Runs `npm start` in the repository with `env` on top of a minimal environment and
  * waits until it logs that its HTTP server listens (or exits, or `timeoutMs` passes).
  */
-export async function startBotProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<BotProcess> {
+export async function startBotProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<BotProcess> {
   const child = spawn('npm', ['start', '--silent'], {
     cwd: new URL('../..', import.meta.url).pathname,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -52,9 +52,9 @@ describe('parseConfig', () => {
   });
 
   it('refuses campaign delays below the floor', () => {
-    expect(problemsOf({ ...VALID, DEFAULT_MIN_DELAY_SECONDS: '1', DEFAULT_MAX_DELAY_SECONDS: '2' })).toEqual([
-      'DEFAULT_MIN_DELAY_SECONDS (got "1"): at least MIN_DELAY_FLOOR_SECONDS',
-    ]);
+    expect(
+      problemsOf({ ...VALID, DEFAULT_MIN_DELAY_SECONDS: '1', DEFAULT_MAX_DELAY_SECONDS: '2' }),
+    ).toEqual(['DEFAULT_MIN_DELAY_SECONDS (got "1"): at least MIN_DELAY_FLOOR_SECONDS']);
   });
 });
 
@@ -62,14 +62,27 @@ describe('the process with a bad configuration', () => {
   const run = (env: Record<string, string>) =>
     spawnSync(
       process.execPath,
-      ['--import', 'tsx', '-e', "import('./src/config.ts').then((m) => m.loadConfigOrExit('/nonexistent/.env'))"],
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "import('./src/config.ts').then((m) => m.loadConfigOrExit('/nonexistent/.env'))",
+      ],
       { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 },
     );
 
   it.each([
     ['a missing token', { ADMIN_TELEGRAM_IDS: '1' }, /TELEGRAM_BOT_TOKEN: required/],
-    ['a malformed admin id list', { ...VALID, ADMIN_TELEGRAM_IDS: '1;2' }, /ADMIN_TELEGRAM_IDS \(got "1;2"\)/],
-    ['an unknown time zone', { ...VALID, ADMIN_TIMEZONE: 'Europe/Atlantis' }, /ADMIN_TIMEZONE \(got/],
+    [
+      'a malformed admin id list',
+      { ...VALID, ADMIN_TELEGRAM_IDS: '1;2' },
+      /ADMIN_TELEGRAM_IDS \(got "1;2"\)/,
+    ],
+    [
+      'an unknown time zone',
+      { ...VALID, ADMIN_TIMEZONE: 'Europe/Atlantis' },
+      /ADMIN_TIMEZONE \(got/,
+    ],
   ])('exits with status 2 and the listing for %s', (_, env, expected) => {
     const result = run(env);
     expect(result.status).toBe(2);

@@ -77,15 +77,22 @@ describe('importLeadsCsv', () => {
     const big = Buffer.from(['phone,name', ...rows].join('\n'));
     const count = await ctx.store.leads.count();
     await expect(
-      importLeadsCsv(ctx.store.leads, Readable.from([big.subarray(0, 20_000), big.subarray(20_000)]), {
-        maxBytes: 30_000,
-      }),
+      importLeadsCsv(
+        ctx.store.leads,
+        Readable.from([big.subarray(0, 20_000), big.subarray(20_000)]),
+        {
+          maxBytes: 30_000,
+        },
+      ),
     ).rejects.toThrow(/larger than/);
     expect(await ctx.store.leads.count()).toBe(count);
   });
 
   it('refuses a file over the row limit before writing anything', async () => {
-    const rows = Array.from({ length: 30 }, (_, i) => `+1201555${String(i + 200).padStart(4, '0')}`);
+    const rows = Array.from(
+      { length: 30 },
+      (_, i) => `+1201555${String(i + 200).padStart(4, '0')}`,
+    );
     const count = await ctx.store.leads.count();
     await expect(
       importLeadsCsv(ctx.store.leads, Buffer.from(['phone', ...rows].join('\n')), { maxRows: 20 }),

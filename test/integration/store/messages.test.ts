@@ -118,7 +118,9 @@ describe('MessageRepository', () => {
         at: now,
       });
 
-      expect(await ctx.store.messages.releaseExpiredLeases(new Date(now.getTime() + 10))).toEqual([]);
+      expect(await ctx.store.messages.releaseExpiredLeases(new Date(now.getTime() + 10))).toEqual(
+        [],
+      );
       expect(await ctx.store.messages.findById(message!._id)).toMatchObject({
         status: 'sent',
         waMessageId: 'wa-1',

@@ -26,12 +26,16 @@ describe('nextOpenMoment', () => {
     const at = new Date('2026-12-04T22:30:00Z'); // 17:30 in New York
     expect(nextOpenMoment(at, window, 'America/New_York')).toEqual(at);
     const late = new Date('2026-12-05T02:00:00Z'); // 21:00 in New York
-    expect(nextOpenMoment(late, window, 'America/New_York')).toEqual(new Date('2026-12-05T14:00:00Z'));
+    expect(nextOpenMoment(late, window, 'America/New_York')).toEqual(
+      new Date('2026-12-05T14:00:00Z'),
+    );
   });
 
   it('keeps the local opening hour across a daylight-saving change', () => {
     // Night of 31 Oct to 1 Nov 2026 in New York: clocks go back at 02:00.
     const night = new Date('2026-11-01T03:00:00Z'); // 23:00 EDT on 31 Oct
-    expect(nextOpenMoment(night, window, 'America/New_York')).toEqual(new Date('2026-11-01T14:00:00Z'));
+    expect(nextOpenMoment(night, window, 'America/New_York')).toEqual(
+      new Date('2026-11-01T14:00:00Z'),
+    );
   });
 });
