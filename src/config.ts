@@ -141,7 +141,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const key = String(issue.path[0] ?? 'configuration');
     const shown = key in cleaned && !SECRET_KEYS.has(key) ? ` (got "${cleaned[key]}")` : '';
     const missing = !(key in cleaned) && issue.code === 'invalid_type';
-    const expected = missing ? issue.message.replace(/^Invalid input.*$/, 'required') : issue.message;
+    const expected = missing
+      ? issue.message.replace(/^Invalid input.*$/, 'required')
+      : issue.message;
     return `${key}${shown}: ${expected}`;
   });
   throw new ConfigError(problems);
