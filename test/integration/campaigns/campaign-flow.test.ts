@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { campaignMessageFor } from '../../../src/campaigns/audience.js';
 import type { Campaign, Lead } from '../../../src/store/index.js';
 import { recordEvents, seedLeads, SendingHarness } from '../../support/campaigns.js';
@@ -7,6 +7,8 @@ import { useTestStore } from '../../support/db.js';
 import { tempDir, waitFor } from '../../support/sending.js';
 
 const ctx = useTestStore('campaign_flow');
+// Whole campaigns on a database other test files may be loading at the same time.
+vi.setConfig({ testTimeout: 120_000 });
 const dir = tempDir('campaign-flow');
 const TEMPLATE = '{Hi|Hello|Hey} {{first_name|there}}, our {spring|new season} offers are in.';
 
@@ -38,7 +40,7 @@ async function createCampaign(minDelaySeconds: number, maxDelaySeconds: number):
 }
 
 /** Runs the watcher until the campaign is completed. */
-async function untilCompleted(campaign: Campaign, timeoutMs = 30_000) {
+async function untilCompleted(campaign: Campaign, timeoutMs = 90_000) {
   await waitFor(async () => {
     await harness.campaigns.watch();
     return (await ctx.store.campaigns.findById(campaign._id))?.status === 'completed';
@@ -72,6 +74,21 @@ function measurePaces(h: SendingHarness) {
     gapsMs: () =>
       sentAt.slice(0, -1).map((sent) => claimAt.find((claim) => claim > sent)! - sent),
   };
+}
+
+/**
+ * Makes the dispatcher's next claim wait for an admin action once it has begun, as
+ * when the action reaches the database during the gap before the next send.
+ */
+function holdClaimsUntil(h: SendingHarness, action: () => Promise<unknown> | undefined) {
+  const claimNext = h.store.messages.claimNext.bind(h.store.messages);
+  h.store.messages.claimNext = async (...args) => {
+    await action()?.catch(() => undefined);
+    return claimNext(...args);
+  };
+  onTestFinished(() => {
+    delete (h.store.messages as { claimNext?: unknown }).claimNext;
+  });
 }
 
 const prospects = () => leads.filter((lead) => lead.status === 'prospect' && !lead.optedOutAt);
@@ -127,11 +144,12 @@ describe('a campaign to 30 of 50 leads with gaps of 50 to 100 ms', () => {
 describe('pause, resume and cancel', () => {
   it('stops before the 11th send when paused after 10; resume sends the rest once', async () => {
     harness = await new SendingHarness(ctx.store, { dir: dir.path }).start();
-    const campaign = await createCampaign(0.2, 0.3);
+    const campaign = await createCampaign(0.05, 0.1);
     let pausing: Promise<unknown> | undefined;
     harness.dispatcher.on('sent', () => {
       if (harness.dispatcher.metrics().sent === 10) pausing = harness.campaigns.pause(campaign._id);
     });
+    holdClaimsUntil(harness, () => pausing);
 
     await harness.campaigns.start(campaign._id);
     await waitFor(() => pausing !== undefined);
@@ -149,13 +167,14 @@ describe('pause, resume and cancel', () => {
 
   it('leaves every message not yet sent cancelled', async () => {
     harness = await new SendingHarness(ctx.store, { dir: dir.path }).start();
-    const campaign = await createCampaign(0.2, 0.3);
+    const campaign = await createCampaign(0.05, 0.1);
     let cancelling: Promise<{ cancelled: number }> | undefined;
     harness.dispatcher.on('sent', () => {
       if (harness.dispatcher.metrics().sent === 5) {
         cancelling = harness.campaigns.cancel(campaign._id);
       }
     });
+    holdClaimsUntil(harness, () => cancelling);
 
     await harness.campaigns.start(campaign._id);
     await waitFor(() => cancelling !== undefined);
