@@ -91,7 +91,7 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
   private recovered = false;
   private lastSweepAt = 0;
   private woken = false;
-  private quietKinds: { kinds: MessageKind[]; until: number } | undefined;
+  private quietKinds: { kinds: readonly MessageKind[]; until: number } | undefined;
   private readonly sleepers = new Set<Sleeper>();
   private readonly counters: DispatcherMetrics = {
     sent: 0,
@@ -220,30 +220,33 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
       store.messages.claimNext(this.ownerId, now, settings.leaseMs, kinds);
     if (systemOnly) return claim(SYSTEM_ONLY);
 
-    const quiet = this.quietKinds && performance.now() < this.quietKinds.until;
-    if (!quiet) {
+    const quiet = this.currentQuietKinds();
+    if (!quiet.length) {
       const message = await claim();
-      this.noteQuietKinds(message);
+      this.markQuiet(kindsMoreUrgentThan(message?.kind ?? 'campaign'));
       return message;
     }
-    const skipped = this.quietKinds!.kinds;
-    const message = await claim(ALL_KINDS.filter((kind) => !skipped.includes(kind)));
+    const message = await claim(ALL_KINDS.filter((kind) => !quiet.includes(kind)));
     if (message) return message;
-    this.quietKinds = undefined;
-    return claim(skipped);
+    const urgent = await claim(quiet);
+    this.markQuiet(urgent ? [] : quiet);
+    return urgent;
+  }
+
+  private currentQuietKinds(): readonly MessageKind[] {
+    const quiet = this.quietKinds;
+    return quiet && performance.now() < quiet.until ? quiet.kinds : [];
   }
 
   /**
-   * A claim of a less urgent kind shows the more urgent ones had nothing due, unless a
-   * producer woke the loop meanwhile (it may have just inserted one).
+   * Leaves `kinds` out of claims for a moment: they just had nothing due. Not after a
+   * wake during the claim: a producer may have just inserted one.
    */
-  private noteQuietKinds(claimed: BroadcastMessage | null): void {
-    this.quietKinds = undefined;
-    if (!claimed || this.woken) return;
-    const urgency = MESSAGE_PRIORITY[claimed.kind];
-    const kinds = ALL_KINDS.filter((kind) => MESSAGE_PRIORITY[kind] < urgency);
-    if (!kinds.length) return;
-    this.quietKinds = { kinds, until: performance.now() + QUIET_KINDS_RECHECK_MS };
+  private markQuiet(kinds: readonly MessageKind[]): void {
+    this.quietKinds =
+      kinds.length && !this.woken
+        ? { kinds, until: performance.now() + QUIET_KINDS_RECHECK_MS }
+        : undefined;
   }
 
   /** Not stopping, not paused, and the transport is ready. */
@@ -469,6 +472,11 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
       this.sleepers.add(sleeper);
     });
   }
+}
+
+/** The kinds claimed before `kind`. */
+function kindsMoreUrgentThan(kind: MessageKind): MessageKind[] {
+  return ALL_KINDS.filter((other) => MESSAGE_PRIORITY[other] < MESSAGE_PRIORITY[kind]);
 }
 
 /** Anything a transport throws, as one of the three kinds (unknown errors may have sent). */

@@ -82,6 +82,20 @@ describe('Dispatcher claims while only campaign messages are due', () => {
     expect(claims.filter((kinds) => kinds?.join() === 'campaign').length).toBeGreaterThan(20);
   });
 
+  it('keeps not asking for them when campaign messages fall due one at a time', async () => {
+    const campaign = await ctx.store.campaigns.create(makeCampaign({ status: 'running' }));
+    const start = Date.now() + 200;
+    const messages = Array.from({ length: 8 }, (_, i) =>
+      makeMessage({ campaignId: campaign._id, notBefore: new Date(start + i * 150) }),
+    );
+    await ctx.store.messages.insertMany(messages);
+
+    await dispatcher.start();
+    await waitFor(async () => (await transport.readOutbox()).length === 8);
+
+    expect(claims.filter((kinds) => kinds === undefined).length).toBeLessThanOrEqual(2);
+  });
+
   it('sends a sequence message next when its producer wakes the dispatcher', async () => {
     await campaignWith(40, 0.05);
 
