@@ -111,6 +111,7 @@ export async function startApp(
   const stopListening = [inbound.listen(transport), campaigns.listenForAcks(transport)];
   await dispatcher.start();
   startTransport(transport, log);
+  startMissedCampaigns(campaigns, log);
 
   const admin = createAdminBot({
     config,
@@ -194,6 +195,18 @@ async function connectWithRetry(uri: string, log: Logger, dbName?: string): Prom
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+/**
+ * Starts, in the background, campaigns whose time passed while the bot was down,
+ * rather than waiting for the watcher's next run (a crashed run may hold its lock).
+ * Each start is guarded in the database, so racing the watcher is harmless.
+ */
+function startMissedCampaigns(campaigns: CampaignService, log: Logger): void {
+  campaigns
+    .startMissed()
+    .then((started) => started && log.info({ started }, 'started campaigns missed while down'))
+    .catch((error: Error) => log.warn({ err: error }, 'could not start missed campaigns yet'));
 }
 
 /** Starts the transport in the background: a WhatsApp login may wait on a person. */
