@@ -60,6 +60,12 @@ export interface WhatsAppWebOptions {
   numberRecheckMs?: number;
   /** How many of a chat's latest own messages findSent looks at (default 50). */
   findSentDepth?: number;
+  /**
+   * First wait before starting WhatsApp Web again after it disconnected or failed to
+   * start, in ms (default 30,000); doubles on each failure up to 10 minutes, and is
+   * reset once ready.
+   */
+  restartDelayMs?: number;
 }
 
 /** Where an error happened: before anything could go out, or while sending. */
@@ -105,6 +111,9 @@ export function mapWhatsAppError(error: unknown, phase: SendPhase): TransportErr
 }
 
 /** whatsapp-web.js ack numbers: -1 error, 0 pending, 1 server, 2 device, 3 read, 4 played. */
+const RESTART_MIN_MS = 30_000;
+const RESTART_MAX_MS = 10 * 60_000;
+
 const ACK_STATUS: Record<number, AckEvent['status']> = {
   [-1]: 'error',
   1: 'server',
@@ -124,11 +133,15 @@ export class WhatsAppWebTransport extends EventEmitter<TransportEvents> implemen
   private client: WhatsAppClient | undefined;
   private wasReady = false;
   private qr: string | undefined;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartDelayMs: number;
   private readonly log: Logger;
 
   constructor(private readonly options: WhatsAppWebOptions) {
     super();
     this.log = options.log.child({ module: 'transport', transport: 'whatsapp-web' });
+    this.restartDelayMs = options.restartDelayMs ?? RESTART_MIN_MS;
   }
 
   get state(): TransportState {
@@ -160,6 +173,8 @@ export class WhatsAppWebTransport extends EventEmitter<TransportEvents> implemen
    * `disconnected`, and a TransportUnavailableError (cause kept) is thrown.
    */
   async start(): Promise<void> {
+    this.stopped = false;
+    this.cancelRestart();
     const factory = this.options.createClient ?? ((options: ClientOptions) => new Client(options));
     const client = factory(this.clientOptions());
     this.client = client;
@@ -173,6 +188,7 @@ export class WhatsAppWebTransport extends EventEmitter<TransportEvents> implemen
       this.log.error({ err: error }, 'WhatsApp Web did not start');
       await this.closeClient();
       this.setState('disconnected', reason);
+      this.scheduleRestart();
       const text = `WhatsApp Web did not start: ${reason}`;
       throw new TransportUnavailableError(text, { cause: error });
     }
@@ -180,6 +196,8 @@ export class WhatsAppWebTransport extends EventEmitter<TransportEvents> implemen
 
   /** Closes the browser. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelRestart();
     await this.closeClient();
     this.setState('disconnected', 'stopped');
   }
@@ -293,9 +311,13 @@ export class WhatsAppWebTransport extends EventEmitter<TransportEvents> implemen
     });
     client.on('ready', () => {
       this.wasReady = true;
+      this.restartDelayMs = this.options.restartDelayMs ?? RESTART_MIN_MS;
       this.setState('ready');
     });
-    client.on('disconnected', (reason: string) => this.setState('disconnected', String(reason)));
+    client.on('disconnected', (reason: string) => {
+      this.setState('disconnected', String(reason));
+      this.scheduleRestart();
+    });
     client.on('change_state', (state: string) => this.onChangeState(state));
     client.on('message', (message: Message) => void this.onMessage(message));
     client.on('message_ack', (message: Message, ack: number) => this.onAck(message, ack));
@@ -343,6 +365,34 @@ export class WhatsAppWebTransport extends EventEmitter<TransportEvents> implemen
     const status = ACK_STATUS[ack];
     if (!status || !message.fromMe) return;
     this.emit('ack', { waMessageId: message.id._serialized, status, at: new Date() });
+  }
+
+  /**
+   * Starts WhatsApp Web again after a wait, unless stopped: a session that dropped
+   * (phone offline, browser crash) comes back without a person restarting the bot.
+   * A logged-out session comes back as a QR for the admins.
+   */
+  private scheduleRestart(): void {
+    if (this.stopped || this.restartTimer) return;
+    const delayMs = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delayMs * 2, RESTART_MAX_MS);
+    this.log.warn({ retryInMs: delayMs }, 'WhatsApp Web will be started again');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.restart();
+    }, delayMs);
+    this.restartTimer.unref();
+  }
+
+  private async restart(): Promise<void> {
+    await this.closeClient();
+    if (this.stopped) return;
+    await this.start().catch(() => undefined);
+  }
+
+  private cancelRestart(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
   }
 
   private async closeClient(): Promise<void> {

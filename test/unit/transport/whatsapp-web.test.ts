@@ -103,6 +103,7 @@ function makeTransport(
     chromiumPath: '/usr/bin/chromium',
     log: silentLogger,
     numberRecheckMs: 1,
+    restartDelayMs: 20,
     loadMedia,
     createClient: (options) => {
       client = new StandInClient(options);
@@ -117,6 +118,14 @@ async function readyTransport() {
   await makeTransport().start();
   client.emit('ready');
   return transport;
+}
+
+async function waitUntil(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 afterEach(async () => {
@@ -148,6 +157,36 @@ describe('WhatsAppWebTransport', () => {
       await expect(start).rejects.toMatchObject({ cause: failure });
       expect(client.destroyed).toBe(true);
       expect(states).toEqual([`disconnected: ${failure.message}`]);
+    });
+  });
+
+  describe('after a disconnect', () => {
+    it('starts WhatsApp Web again by itself, in a new browser', async () => {
+      await readyTransport();
+      const first = client;
+      const states: string[] = [];
+      transport.on('state', (state) => states.push(state));
+
+      first.emit('disconnected', 'NAVIGATION');
+      await waitUntil(() => client !== first);
+      expect(first.destroyed).toBe(true);
+      client.emit('ready');
+      expect(states).toEqual(['disconnected', 'starting', 'ready']);
+    });
+
+    it('keeps trying while the start fails, and stops trying once stopped', async () => {
+      let starts = 0;
+      makeTransport(undefined, (next) => {
+        starts += 1;
+        if (starts <= 2) next.initializeError = new Error('net::ERR_NAME_NOT_RESOLVED');
+      });
+      await expect(transport.start()).rejects.toThrow(TransportUnavailableError);
+      await waitUntil(() => starts === 3);
+      await transport.stop();
+      const stoppedAt = starts;
+      client.emit('disconnected', 'LOGOUT');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(starts).toBe(stoppedAt);
     });
   });
 
