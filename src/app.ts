@@ -64,46 +64,12 @@ export async function startApp(
     overrides.transport ?? createTransport(config, log.child({ module: 'transport' }));
   transport.on('qr', (qr) => events.emit('wa-qr', qr));
   transport.on('state', (state, reason) => events.emit('wa-state', state, reason));
-
-  const settings = dispatcherSettingsFrom(config);
-  settings.stopTimeoutMs = Math.min(settings.stopTimeoutMs, STOP_SEND_WAIT_MS);
-  const dispatcher = new Dispatcher({ store, transport, events, log, clock, settings });
-  const wake = () => dispatcher.wake();
-
-  const agenda = createAgenda(connection, { name: settings.ownerId, processEveryMs: 2000 });
-  const timing = { defaultTimeZone: config.ADMIN_TIMEZONE, sendWindow: config.SEND_WINDOW };
-  const tick = new SequenceTick({ store, log, timing, clock, onMessagesCreated: wake });
-  const sequenceJobs = new SequenceJobs(agenda, tick, log);
-  const sequences = new SequenceService({
-    store,
-    log,
-    timing,
-    clock,
-    onEnrolled: () => sequenceJobs.runSoon(),
-  });
-  const campaigns = new CampaignService({
-    store,
-    events,
-    log,
-    clock,
-    rules: campaignRulesFrom(config),
-    scheduler: agendaCampaignScheduler(agenda),
-    wake,
-  });
-  const inbound = new InboundHandler({
-    store,
-    sequences,
-    events,
-    log,
-    clock,
-    stopWords: config.STOP_WORDS,
-    hotKeywords: config.HOT_KEYWORDS,
-    onMessagesCreated: wake,
-  });
+  const parts = wireParts({ config, log, clock, events, store, transport });
+  const { agenda, dispatcher, campaigns, sequences, inbound } = parts;
 
   agenda.on('error', (error: Error) => log.warn({ err: error.message }, 'job scheduler error'));
   await defineCampaignJobs(agenda, campaigns, log);
-  await sequenceJobs.schedule();
+  await parts.sequenceJobs.schedule();
   await agenda.start();
   const jobsStartedAt = new Date();
   log.info('jobs started');
@@ -113,17 +79,8 @@ export async function startApp(
   startTransport(transport, log);
   startMissedCampaigns(campaigns, log);
 
-  const admin = createAdminBot({
-    config,
-    store,
-    events,
-    log,
-    transport,
-    campaigns,
-    sequences,
-    dispatcher,
-    clock,
-  });
+  const services = { transport, campaigns, sequences, dispatcher };
+  const admin = createAdminBot({ config, store, events, log, clock, ...services });
   await admin.start();
   log.info({ mode: config.WEBHOOK_URL ? 'webhook' : 'long polling' }, 'admin bot started');
 
@@ -151,6 +108,47 @@ export async function startApp(
     await embedded?.stop();
   };
   return { store, transport, dispatcher, campaigns, sequences, events, http, stop };
+}
+
+interface WireInput {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  events: AppEvents;
+  store: Store;
+  transport: Transport;
+}
+
+/**
+ * Builds the dispatcher, Agenda, the campaign and sequence services and the inbound
+ * handler, each producer waking the dispatcher when it creates messages. Starts nothing.
+ */
+function wireParts({ config, log, clock, events, store, transport }: WireInput) {
+  const settings = dispatcherSettingsFrom(config);
+  settings.stopTimeoutMs = Math.min(settings.stopTimeoutMs, STOP_SEND_WAIT_MS);
+  const dispatcher = new Dispatcher({ store, transport, events, log, clock, settings });
+  const wake = () => dispatcher.wake();
+
+  const agenda = createAgenda(store.connection, { name: settings.ownerId, processEveryMs: 2000 });
+  const timing = { defaultTimeZone: config.ADMIN_TIMEZONE, sendWindow: config.SEND_WINDOW };
+  const tick = new SequenceTick({ store, log, timing, clock, onMessagesCreated: wake });
+  const sequenceJobs = new SequenceJobs(agenda, tick, log);
+  const onEnrolled = () => sequenceJobs.runSoon();
+  const sequences = new SequenceService({ store, log, timing, clock, onEnrolled });
+  const rules = campaignRulesFrom(config);
+  const scheduler = agendaCampaignScheduler(agenda);
+  const campaigns = new CampaignService({ store, events, log, clock, rules, scheduler, wake });
+  const inbound = new InboundHandler({
+    store,
+    sequences,
+    events,
+    log,
+    clock,
+    stopWords: config.STOP_WORDS,
+    hotKeywords: config.HOT_KEYWORDS,
+    onMessagesCreated: wake,
+  });
+  return { dispatcher, agenda, sequenceJobs, sequences, campaigns, inbound };
 }
 
 /** Connects to MONGODB_URI, or starts an embedded server under DATA_DIR and warns. */
