@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from './config.js';
-import { createAdminBot, type AdminBot } from './admin/bot.js';
+import { createAdminBot } from './admin/bot.js';
 import { CampaignService, campaignRulesFrom } from './campaigns/index.js';
 import { Dispatcher, dispatcherSettingsFrom } from './dispatch/index.js';
 import { systemClock, type Clock } from './domain/time.js';
