@@ -39,6 +39,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       '--handler=sqlite',
       `--sqlite-url=file:${dataDir}/`,
       `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${dataDir}`,
       '--telemetry=disable',
       '--debug-addr=-',
       '--log-level=error',
