@@ -73,8 +73,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   }
   throw new Error(
     `No database server could be started (${reasons.join('; ')}). ` +
-      'Set MONGODB_URI to a running MongoDB, or install FerretDB: ' +
-      'go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2',
+      'Set MONGODB_URI to a running MongoDB, or build FerretDB with ' +
+      'bash scripts/install-ferretdb.sh and put the folder it prints on the PATH',
   );
 }
 
