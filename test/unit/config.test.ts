@@ -42,7 +42,7 @@ describe('parseConfig', () => {
       'ADMIN_TELEGRAM_IDS (got "12,abc"): comma-separated numeric Telegram user ids, e.g. 12345,67890',
       'ADMIN_TIMEZONE (got "Mars/Olympus"): an IANA time zone name, e.g. Europe/Madrid or America/New_York',
       'DEFAULT_COUNTRY (got "XX"): a two-letter country code such as US, GB, ES or IN',
-      'SEND_WINDOW (got "9-5"): HH:MM-HH:MM, e.g. 09:00-20:00',
+      'SEND_WINDOW (got "9-5"): HH:MM-HH:MM with the start before the end, e.g. 09:00-20:00',
     ]);
   });
 
@@ -90,5 +90,40 @@ describe('the process with a bad configuration', () => {
     expect(result.stderr).toMatch(expected);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stderr).not.toContain('secret-token-value');
+  });
+});
+
+describe('parseConfig, settings that depend on others', () => {
+  it('keeps the WhatsApp session and the simulated outbox under DATA_DIR by default', () => {
+    const config = parseConfig({ ...VALID, DATA_DIR: '/srv/cadence' });
+    expect(config.WA_SESSION_DIR).toBe('/srv/cadence/wa-session');
+    expect(config.SIMULATED_OUTBOX).toBe('/srv/cadence/outbox.jsonl');
+    expect(parseConfig({ ...VALID, WA_SESSION_DIR: '/wa' }).WA_SESSION_DIR).toBe('/wa');
+  });
+
+  it('drops a trailing slash from TELEGRAM_API_ROOT', () => {
+    const config = parseConfig({ ...VALID, TELEGRAM_API_ROOT: 'http://127.0.0.1:8081/' });
+    expect(config.TELEGRAM_API_ROOT).toBe('http://127.0.0.1:8081');
+  });
+
+  it('lists a cross-setting problem together with unrelated bad settings', () => {
+    expect(
+      problemsOf({
+        ...VALID,
+        HTTP_PORT: '70000',
+        LOG_LEVEL: 'verbose',
+        DEFAULT_MIN_DELAY_SECONDS: '2',
+      }),
+    ).toEqual([
+      'LOG_LEVEL (got "verbose"): one of fatal, error, warn, info, debug, trace, silent',
+      'HTTP_PORT (got "70000"): a whole number from 0 to 65535',
+      'DEFAULT_MIN_DELAY_SECONDS (got "2"): at least MIN_DELAY_FLOOR_SECONDS',
+    ]);
+  });
+
+  it('says what a number setting expects when given words', () => {
+    expect(problemsOf({ ...VALID, HOURLY_CAP: 'lots' })).toEqual([
+      'HOURLY_CAP (got "lots"): a whole number from 1',
+    ]);
   });
 });
