@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from './config.js';
-import { createAdminBot } from './admin/bot.js';
+import { createAdminBot, type AdminBot } from './admin/bot.js';
 import { CampaignService, campaignRulesFrom } from './campaigns/index.js';
 import { Dispatcher, dispatcherSettingsFrom } from './dispatch/index.js';
 import { systemClock, type Clock } from './domain/time.js';
@@ -19,6 +19,9 @@ import { connectDatabase, type Connection } from './store/db.js';
 import { startEmbeddedServer, type EmbeddedServer } from './store/embedded-server.js';
 import { createStore, ensureIndexes, type Store } from './store/index.js';
 import { createTransport, type Transport } from './transport/index.js';
+
+/** Connections being closed on purpose: their `disconnected` is not a loss. */
+const closing = new WeakSet<Connection>();
 
 /** Longest the dispatcher waits for the send in flight when stopping, in ms. */
 const STOP_SEND_WAIT_MS = 5000;
@@ -41,73 +44,137 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/** Stops one started part; run in reverse order of starting. */
+type Undo = () => Promise<void>;
+
 /**
- * Starts Cadence: the database (or an embedded one), the store and its indexes,
- * Agenda with the campaign and sequence jobs, the transport, the dispatcher (after
- * settling what a previous run left in doubt), the admin bot and the HTTP server.
- * Logs one line per part. Telegram and WhatsApp failures never stop the rest: the bot
- * retries in the background and the dispatcher waits for the transport.
+ * Starts Cadence: the database (or an embedded one), the store and its indexes, the
+ * HTTP server (first, so a port in use stops the start before anything sends), Agenda
+ * with the campaign and sequence jobs, the transport, the dispatcher (after settling
+ * what a previous run left in doubt) and the admin bot. Logs one line per part.
+ * Telegram and WhatsApp failures never stop the rest: the bot retries in the
+ * background and the dispatcher waits for the transport. When a part fails to start,
+ * the parts already started are stopped before the error is thrown.
  */
 export async function startApp(
   config: Config,
   log: Logger,
   overrides: AppOverrides = {},
 ): Promise<App> {
+  const started: Undo[] = [];
+  try {
+    const app = await assemble(config, log, overrides, started);
+    return { ...app, stop: () => unwind(started, log) };
+  } catch (error) {
+    await unwind(started, log);
+    throw error;
+  }
+}
+
+async function assemble(
+  config: Config,
+  log: Logger,
+  overrides: AppOverrides,
+  started: Undo[],
+): Promise<Omit<App, 'stop'>> {
   const clock = overrides.clock ?? systemClock;
   const events = new AppEvents();
   const { connection, embedded } = await openDatabase(config, log);
+  if (embedded) started.push(() => embedded.stop());
+  started.push(() => closeConnection(connection));
   const store = createStore(connection);
   await ensureIndexes(store);
   log.info({ collections: Object.keys(connection.models).length }, 'database ready');
 
-  const transport =
-    overrides.transport ?? createTransport(config, log.child({ module: 'transport' }));
-  transport.on('qr', (qr) => events.emit('wa-qr', qr));
-  transport.on('state', (state, reason) => events.emit('wa-state', state, reason));
+  const transport = overrides.transport ?? createTransport(config, log);
   const parts = wireParts({ config, log, clock, events, store, transport });
   const { agenda, dispatcher, campaigns, sequences, inbound } = parts;
+  // Agenda's backend starts its set-up on construction; let it finish before a failed
+  // start closes the connection under it.
+  const agendaReady = new Promise<void>((resolve) => agenda.once('ready', () => resolve()));
+  started.push(() => withTimeout(agendaReady, 5000));
+  const http = await startHttp(config, log, { store, transport, dispatcher, agenda, clock });
+  started.push(() => http.close());
 
   agenda.on('error', (error: Error) => log.warn({ err: error.message }, 'job scheduler error'));
   await defineCampaignJobs(agenda, campaigns, log);
   await parts.sequenceJobs.schedule();
   await agenda.start();
-  const jobsStartedAt = new Date();
+  started.push(() => stopAgenda(agenda, log));
+  http.jobsStartedAt = new Date();
   log.info('jobs started');
 
-  const stopListening = [inbound.listen(transport), campaigns.listenForAcks(transport)];
-  await dispatcher.start();
+  transport.on('qr', (qr) => events.emit('wa-qr', qr));
+  transport.on('state', (state, reason) => events.emit('wa-state', state, reason));
+  inbound.listen(transport);
+  campaigns.listenForAcks(transport);
+  started.push(() => stopTransport(transport, log));
   startTransport(transport, log);
+  await dispatcher.start();
+  started.push(() => dispatcher.stop());
   startMissedCampaigns(campaigns, log);
 
   const services = { transport, campaigns, sequences, dispatcher };
   const admin = createAdminBot({ config, store, events, log, clock, ...services });
+  http.mount(admin.webhook);
   await admin.start();
+  started.push(() => admin.stop());
   log.info({ mode: config.WEBHOOK_URL ? 'webhook' : 'long polling' }, 'admin bot started');
 
-  const metrics = createMetrics({ store, dispatcher, transport, clock });
-  const http = await startHttpServer({
+  return { store, transport, dispatcher, campaigns, sequences, events, http: http.handle };
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  return Promise.race([promise, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+}
+
+/** Runs the undo steps newest first; a failing step is logged and the rest still run. */
+async function unwind(started: Undo[], log: Logger): Promise<void> {
+  for (const undo of started.splice(0).reverse()) {
+    await undo().catch((error: Error) => log.warn({ err: error }, 'a part did not stop cleanly'));
+  }
+}
+
+interface HttpParts {
+  store: Store;
+  transport: Transport;
+  dispatcher: Dispatcher;
+  agenda: Agenda;
+  clock: Clock;
+}
+
+/**
+ * Binds /healthz and /metrics before the rest starts: a port in use fails the start
+ * at once. Health reads 503 "jobs: not started yet" until Agenda runs; the admin
+ * bot's webhook handler is mounted once the bot exists.
+ */
+async function startHttp(config: Config, log: Logger, parts: HttpParts) {
+  const { store, transport, dispatcher, agenda, clock } = parts;
+  const metrics = createMetrics({ store, dispatcher, transport, clock, log });
+  const state: { jobsStartedAt?: Date; webhook?: AdminBot['webhook'] } = {};
+  const handle = await startHttpServer({
     host: config.HTTP_HOST,
     port: config.HTTP_PORT,
     log,
-    health: () => checkHealth({ connection, transport, agenda, jobsStartedAt }),
+    health: () => checkHealth({ connection: store.connection, transport, agenda, ...state }),
     metrics: () => metrics.render(),
-    extra: admin.webhook ? (req, res) => admin.webhook!.handle(req, res) : undefined,
+    extra: (request, response) => state.webhook?.handle(request, response) ?? false,
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    throw new Error(
+      `${config.HTTP_HOST}:${config.HTTP_PORT} is already in use (another Cadence running?); ` +
+        'stop it or set HTTP_PORT',
+    );
   });
-  log.info({ host: config.HTTP_HOST, port: http.port }, 'http server listening');
-
-  const stop = async () => {
-    await dispatcher.stop();
-    await admin.stop().catch((error: Error) => log.warn({ err: error }, 'admin bot stop failed'));
-    for (const unlisten of stopListening) unlisten();
-    await stopAgenda(agenda, log);
-    await transport
-      .stop()
-      .catch((error: Error) => log.warn({ err: error }, 'transport stop failed'));
-    await http.close();
-    await connection.close();
-    await embedded?.stop();
+  log.info({ host: config.HTTP_HOST, port: handle.port }, 'http server listening');
+  return {
+    handle,
+    close: () => handle.close(),
+    mount: (webhook: AdminBot['webhook']) => (state.webhook = webhook),
+    set jobsStartedAt(at: Date) {
+      state.jobsStartedAt = at;
+    },
   };
-  return { store, transport, dispatcher, campaigns, sequences, events, http, stop };
 }
 
 interface WireInput {
@@ -179,6 +246,7 @@ async function connectWithRetry(uri: string, log: Logger, dbName?: string): Prom
       const connection = await connectDatabase(uri, { dbName });
       let lost = false;
       connection.on('disconnected', () => {
+        if (closing.has(connection)) return;
         lost = true;
         log.warn('database connection lost; waiting for it to come back');
       });
@@ -220,6 +288,16 @@ function startTransport(transport: Transport, log: Logger): void {
         'transport failed to start; sending waits',
       ),
     );
+}
+
+async function stopTransport(transport: Transport, log: Logger): Promise<void> {
+  await transport.stop().catch((error: Error) => log.warn({ err: error }, 'transport stop failed'));
+}
+
+/** Closes the connection, first marking the close as wanted so it is not logged as lost. */
+async function closeConnection(connection: Connection): Promise<void> {
+  closing.add(connection);
+  await connection.close();
 }
 
 async function stopAgenda(agenda: Agenda, log: Logger): Promise<void> {

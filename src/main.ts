@@ -17,13 +17,21 @@ const app = await startApp(config, log).catch((error: Error) => {
   process.exit(1);
 });
 
-let stopping = false;
+/**
+ * A Ctrl-C in a terminal reaches the bot twice at once: from the terminal (the whole
+ * process group) and forwarded by npm. Signals this close to the first are the same
+ * request; a later one means "now".
+ */
+const DUPLICATE_SIGNAL_MS = 1000;
+let stoppingSince: number | undefined;
+
 const stop = (signal: NodeJS.Signals) => {
-  if (stopping) {
+  if (stoppingSince !== undefined) {
+    if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_MS) return;
     log.warn({ signal }, 'second signal: exiting at once');
     process.exit(1);
   }
-  stopping = true;
+  stoppingSince = Date.now();
   log.info({ signal }, 'stopping');
   const deadline = setTimeout(() => {
     log.error('clean stop took too long: exiting');

@@ -14,8 +14,8 @@ export interface HealthDeps {
   connection: Connection;
   transport: Pick<Transport, 'state' | 'name'>;
   agenda: Agenda;
-  /** When the jobs were started (wall clock, as Agenda records runs). */
-  jobsStartedAt: Date;
+  /** When the jobs were started (wall clock, as Agenda records runs); unset while starting. */
+  jobsStartedAt?: Date;
 }
 
 /**
@@ -40,7 +40,10 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
     problems.push(`whatsapp: ${deps.transport.state}${hint}`);
   }
 
-  if (checks.database === 'reachable') {
+  if (!deps.jobsStartedAt) {
+    checks.jobs = 'not started yet';
+    problems.push('jobs: not started yet');
+  } else if (checks.database === 'reachable') {
     const result = await deps.agenda.queryJobs({ name: HEARTBEAT_JOB, limit: 1 }).catch(() => null);
     const lastRunAt = result?.jobs[0]?.lastRunAt ?? deps.jobsStartedAt;
     const ageMs = Date.now() - new Date(lastRunAt).getTime();

@@ -3,6 +3,7 @@ import type { Dispatcher } from '../dispatch/index.js';
 import type { Clock } from '../domain/time.js';
 import type { Store } from '../store/index.js';
 import type { Transport } from '../transport/port.js';
+import type { Logger } from '../log.js';
 import { MESSAGE_STATUSES } from '../domain/status.js';
 
 /** What the metrics are read from, at each scrape. */
@@ -11,7 +12,11 @@ export interface MetricsDeps {
   dispatcher: Pick<Dispatcher, 'metrics' | 'paused'>;
   transport: Pick<Transport, 'state'>;
   clock: Clock;
+  log: Logger;
 }
+
+/** Longest a scrape waits on the database, in ms; past it the database figures are left out. */
+const DB_METRICS_TIMEOUT_MS = 2000;
 
 /**
  * Prometheus metrics, computed when scraped: messages by status and the due queue
@@ -32,7 +37,9 @@ export function createMetrics(deps: MetricsDeps): {
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const counts = await deps.store.messages.countByStatus();
+      this.reset();
+      const counts = await fromDatabase(deps, () => deps.store.messages.countByStatus());
+      if (!counts) return;
       for (const status of MESSAGE_STATUSES) this.set({ status }, counts[status] ?? 0);
     },
   });
@@ -41,12 +48,14 @@ export function createMetrics(deps: MetricsDeps): {
     help: 'Pending messages already due',
     registers: [registry],
     async collect() {
-      this.set(
-        await deps.store.messages.model.countDocuments({
+      this.reset();
+      const due = await fromDatabase(deps, () =>
+        deps.store.messages.model.countDocuments({
           status: 'pending',
           notBefore: { $lte: deps.clock.now() },
         }),
       );
+      if (due !== undefined) this.set(due);
     },
   });
   counterFrom(registry, 'cadence_sends_total', 'Messages WhatsApp accepted', () => counters().sent);
@@ -104,6 +113,25 @@ export function createMetrics(deps: MetricsDeps): {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+/**
+ * A figure read from the database, or undefined (logged) when the database does not
+ * answer in time: the process metrics are still worth serving during an outage.
+ */
+async function fromDatabase<T>(deps: MetricsDeps, read: () => Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), DB_METRICS_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([read(), timeout]);
+  } catch (error) {
+    deps.log.warn({ err: (error as Error).message }, 'metrics: database figures left out');
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A counter whose value is read from `read` at scrape time. */

@@ -84,7 +84,9 @@ async function launch(
   args: string[],
   port: number,
 ): Promise<EmbeddedServer> {
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: a Ctrl-C meant for the bot must not stop the database
+  // under it before the bot has stopped using it.
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);

@@ -66,6 +66,9 @@ describe('the bot when its database goes away', () => {
     await waitForHealth(httpPort, 503, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(bot.child.exitCode).toBeNull();
+    const metrics = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('cadence_transport_ready 1');
 
     server = await startEmbeddedServer({ dataDir, port: dbPort });
     await waitForHealth(httpPort, 200, 45_000);
