@@ -139,11 +139,14 @@ export class SequenceService {
     const { store } = this.options;
     const [sequence, lead] = [await store.sequences.findById(sequenceId), asId(leadId)];
     const latest = sequence && lead && (await store.enrollments.findLatest(sequence._id, lead));
-    if (!latest || latest.status !== 'active') return false;
+    if (!latest) return false;
 
-    const stopped = await store.enrollments.stop({ _id: latest._id }, reason);
-    await store.messages.cancelForEnrollment(latest._id, reason);
-    return stopped === 1;
+    // A walk is `completed` once its last step's message exists, which may still be
+    // waiting to go: unenrolling cancels that message too.
+    const stopped =
+      latest.status === 'active' ? await store.enrollments.stop({ _id: latest._id }, reason) : 0;
+    const cancelled = await store.messages.cancelForEnrollment(latest._id, reason);
+    return stopped === 1 || cancelled > 0;
   }
 
   /** Active sequences whose trigger matches the message (case and accents ignored). */

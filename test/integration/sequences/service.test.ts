@@ -174,6 +174,22 @@ describe('SequenceService.unenroll', () => {
     expect(await stepMessagesOf(ctx.store, lead)).toHaveLength(1);
   });
 
+  it('cancels the last step still waiting to go, although the walk reads completed', async () => {
+    const { service, tick } = makeSequenceKit(ctx.store);
+    const sequence = await createSequence(ctx.store, {
+      steps: [{ dayNumber: 1, content: 'The only step' }],
+    });
+    const lead = await createLead(ctx.store);
+    await service.enroll(sequence._id, lead._id, 'admin');
+    await tick.run();
+    const walk = await ctx.store.enrollments.findLatest(sequence._id, lead._id);
+    expect(walk?.status).toBe('completed');
+
+    expect(await service.unenroll(sequence._id, lead._id)).toBe(true);
+    expect((await stepMessagesOf(ctx.store, lead)).map((m) => m.status)).toEqual(['cancelled']);
+    expect(await service.unenroll(sequence._id, lead._id)).toBe(false);
+  });
+
   it('answers false when the lead is not enrolled', async () => {
     const { service } = makeSequenceKit(ctx.store);
     const [sequence, lead] = [await createSequence(ctx.store), await createLead(ctx.store)];
