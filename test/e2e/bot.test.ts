@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/store/embedded-server.js';
 import { connectDatabase, type Connection } from '../../src/store/db.js';
-import { startBotProcess, type BotProcess } from '../support/bot-process.js';
+import { signalGroup, startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { testServerUri, uniqueDbName, uriWithDb } from '../support/db.js';
 import { FakeTelegram, type FakeUser } from '../support/fake-telegram.js';
 
@@ -100,7 +100,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (bot?.child.exitCode === null) bot.child.kill('SIGKILL');
+  if (bot?.child.exitCode === null) signalGroup(bot.child, 'SIGKILL');
   await db?.dropDatabase().catch(() => undefined);
   await db?.close();
   await tg?.stop();

@@ -7,7 +7,7 @@ import {
   startEmbeddedServer,
   type EmbeddedServer,
 } from '../../src/store/embedded-server.js';
-import { startBotProcess, type BotProcess } from '../support/bot-process.js';
+import { signalGroup, startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { FakeTelegram } from '../support/fake-telegram.js';
 
 // This test owns its database server, so it can stop and restart it under the bot.
@@ -17,7 +17,7 @@ let bot: BotProcess | undefined;
 let tg: FakeTelegram | undefined;
 
 afterAll(async () => {
-  if (bot?.child.exitCode === null) bot.child.kill('SIGKILL');
+  if (bot?.child.exitCode === null) signalGroup(bot.child, 'SIGKILL');
   await server?.stop();
   await tg?.stop();
   rmSync(workDir, { recursive: true, force: true });

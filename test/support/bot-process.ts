@@ -27,6 +27,9 @@ export async function startBotProcess(
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, signalled as a whole as a terminal does: killing npm
+    // alone would leave the bot running.
+    detached: true,
   });
   const lines: string[] = [];
   const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
@@ -37,7 +40,7 @@ export async function startBotProcess(
   const deadline = Date.now() + timeoutMs;
   while (!lines.some((line) => line.includes('http server listening'))) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
+      signalGroup(child, 'SIGKILL');
       throw new Error(`the bot did not start; it printed:\n${lines.join('\n')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -48,9 +51,18 @@ export async function startBotProcess(
     lines,
     async stop(signal = 'SIGTERM') {
       const started = Date.now();
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null) signalGroup(child, signal);
       const [code] = (await exited) as [number | null];
       return { code, ms: Date.now() - started };
     },
   };
+}
+
+/** Sends `signal` to the process group `child` leads (npm and the bot under it). */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // Already gone.
+  }
 }
