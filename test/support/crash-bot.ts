@@ -7,7 +7,6 @@
  */
 import { CampaignService } from '../../src/campaigns/service.js';
 import { Dispatcher } from '../../src/dispatch/dispatcher.js';
-import { ALWAYS_OPEN } from '../../src/domain/send-window.js';
 import { systemClock } from '../../src/domain/time.js';
 import { AppEvents } from '../../src/events.js';
 import { createAgenda } from '../../src/jobs/agenda.js';
@@ -16,6 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { connectDatabase } from '../../src/store/db.js';
 import { createStore, ensureIndexes } from '../../src/store/index.js';
 import { SimulatedTransport } from '../../src/transport/simulated.js';
+import { testDispatcherSettings } from './sending.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -43,23 +43,7 @@ const dispatcher = new Dispatcher({
   events,
   log,
   clock,
-  settings: {
-    ownerId: env('OWNER_ID'),
-    sendWindow: ALWAYS_OPEN,
-    timeZone: 'UTC',
-    hourlyCap: 100_000,
-    dailyCap: 100_000,
-    defaultMinDelaySeconds: 0,
-    defaultMaxDelaySeconds: 0,
-    sendTimeoutMs: 2_000,
-    maxSendAttempts: 3,
-    failurePauseThreshold: 5,
-    leaseMs: 5_000,
-    retryBaseDelayMs: 50,
-    maxIdleSleepMs: 200,
-    sweepIntervalMs: 1_000,
-    stopTimeoutMs: 3_000,
-  },
+  settings: testDispatcherSettings({ ownerId: env('OWNER_ID'), retryBaseDelayMs: 50 }),
 });
 const agenda = createAgenda(connection, { processEveryMs: 200, name: env('OWNER_ID') });
 const campaigns = new CampaignService({
