@@ -29,13 +29,11 @@ export interface CampaignServiceDeps {
 
 /** What {@link CampaignService.create} did. */
 export type CreateCampaignOutcome =
-  | { ok: true; campaign: Campaign }
-  | { ok: false; problems: string[] };
+  { ok: true; campaign: Campaign } | { ok: false; problems: string[] };
 
 /** What {@link CampaignService.start} did. */
 export type StartOutcome =
-  | { started: true; recipients: number }
-  | { started: false; reason: string };
+  { started: true; recipients: number } | { started: false; reason: string };
 
 /** No campaign has the id the caller gave. */
 export class CampaignNotFoundError extends Error {

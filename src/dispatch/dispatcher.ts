@@ -49,8 +49,7 @@ export interface DispatcherEvents {
 
 /** Whether a claimed message may still go out, and the gap to keep after it. */
 type Verdict =
-  | { kind: 'live'; gap: [minSeconds: number, maxSeconds: number] }
-  | { kind: 'park' | 'cancel' };
+  { kind: 'live'; gap: [minSeconds: number, maxSeconds: number] } | { kind: 'park' | 'cancel' };
 
 interface Sleeper {
   done: () => void;

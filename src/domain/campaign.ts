@@ -77,8 +77,7 @@ export type NewCampaign = z.output<ReturnType<typeof newCampaignSchema>>;
 
 /** The outcome of {@link parseNewCampaign}. */
 export type CampaignParseResult =
-  | { ok: true; campaign: NewCampaign }
-  | { ok: false; problems: string[] };
+  { ok: true; campaign: NewCampaign } | { ok: false; problems: string[] };
 
 /**
  * Validates a new campaign. On failure lists every problem as `field: what to fix`,

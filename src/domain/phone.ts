@@ -11,9 +11,7 @@ export function isSupportedCountry(code: string): code is CountryCode {
   return isKnownCountry(code);
 }
 
-export type PhoneResult =
-  | { ok: true; e164: string }
-  | { ok: false; reason: string };
+export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
 /**
  * Normalizes a phone number as people write it (spaces, brackets, dashes, a leading

@@ -49,7 +49,10 @@ const faultSchema: z.ZodType<SimulatedFault> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('not-on-whatsapp'), to: z.string().regex(/^\+\d{6,15}$/) }),
   z.object({
     kind: z.enum(['timeout', 'deliver-then-throw', 'transient']),
-    to: z.string().regex(/^\+\d{6,15}$/).optional(),
+    to: z
+      .string()
+      .regex(/^\+\d{6,15}$/)
+      .optional(),
     times: z.number().int().min(1).optional(),
   }),
   z.object({ kind: z.literal('disconnect'), reason: z.string().optional() }),

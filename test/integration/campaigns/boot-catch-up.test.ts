@@ -67,10 +67,14 @@ describe('a campaign whose start time passed while the bot was stopped', () => {
     await agenda.start();
     await harness.campaigns.startMissed();
 
-    await waitFor(async () => {
-      const campaign = await ctx.store.campaigns.findById(campaignId);
-      return campaign?.status === 'completed';
-    }, 30_000, 100);
+    await waitFor(
+      async () => {
+        const campaign = await ctx.store.campaigns.findById(campaignId);
+        return campaign?.status === 'completed';
+      },
+      30_000,
+      100,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
     expect(seen.filter(([name]) => name === 'campaign-started')).toEqual([

@@ -41,10 +41,14 @@ async function createCampaign(minDelaySeconds: number, maxDelaySeconds: number):
 
 /** Runs the watcher until the campaign is completed. */
 async function untilCompleted(campaign: Campaign, timeoutMs = 90_000) {
-  await waitFor(async () => {
-    await harness.campaigns.watch();
-    return (await ctx.store.campaigns.findById(campaign._id))?.status === 'completed';
-  }, timeoutMs, 100);
+  await waitFor(
+    async () => {
+      await harness.campaigns.watch();
+      return (await ctx.store.campaigns.findById(campaign._id))?.status === 'completed';
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /**
@@ -71,8 +75,7 @@ function measurePaces(h: SendingHarness) {
     delete (h.store.messages as { claimNext?: unknown }).claimNext;
   });
   return {
-    gapsMs: () =>
-      sentAt.slice(0, -1).map((sent) => claimAt.find((claim) => claim > sent)! - sent),
+    gapsMs: () => sentAt.slice(0, -1).map((sent) => claimAt.find((claim) => claim > sent)! - sent),
   };
 }
 

@@ -85,10 +85,14 @@ describe('a bot killed with SIGKILL in the middle of a campaign', () => {
 
     running = new CrashBot(env);
     await running.ready();
-    await waitFor(async () => {
-      const campaign = await ctx.store.campaigns.findById(campaignId);
-      return campaign?.status === 'completed';
-    }, 90_000, 200);
+    await waitFor(
+      async () => {
+        const campaign = await ctx.store.campaigns.findById(campaignId);
+        return campaign?.status === 'completed';
+      },
+      90_000,
+      200,
+    );
     await running.stop();
     running = undefined;
 

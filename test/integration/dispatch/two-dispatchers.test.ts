@@ -39,10 +39,14 @@ describe('two dispatchers on one database', () => {
     await Promise.all(senders.map(({ dispatcher }) => dispatcher.start()));
 
     try {
-      await waitFor(async () => {
-        const counts = await ctx.store.messages.countByStatus({ campaignId: campaign._id });
-        return counts.sent === MESSAGES;
-      }, 60_000, 200);
+      await waitFor(
+        async () => {
+          const counts = await ctx.store.messages.countByStatus({ campaignId: campaign._id });
+          return counts.sent === MESSAGES;
+        },
+        60_000,
+        200,
+      );
     } finally {
       for (const { dispatcher, transport } of senders) {
         await dispatcher.stop();

@@ -16,7 +16,9 @@ describe('maskPhonesIn', () => {
 
   it('leaves short numbers and ids alone', () => {
     expect(maskPhonesIn('/step_remove Welcome 2')).toBe('/step_remove Welcome 2');
-    expect(maskPhonesIn('rv:sent:6b12e72928190434decf885d')).toBe('rv:sent:6b12e72928190434decf885d');
+    expect(maskPhonesIn('rv:sent:6b12e72928190434decf885d')).toBe(
+      'rv:sent:6b12e72928190434decf885d',
+    );
   });
 });
 

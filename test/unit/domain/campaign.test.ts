@@ -61,9 +61,14 @@ describe('parseNewCampaign', () => {
       'minDelaySeconds: wait at least 5 seconds between messages ' +
         '(shorter gaps get accounts banned)',
     ]);
-    expect(parseNewCampaign({ ...VALID, minDelaySeconds: 0.05, maxDelaySeconds: 0.1 }, {
-      minDelayFloorSeconds: 0.05,
-    }).ok).toBe(true);
+    expect(
+      parseNewCampaign(
+        { ...VALID, minDelaySeconds: 0.05, maxDelaySeconds: 0.1 },
+        {
+          minDelayFloorSeconds: 0.05,
+        },
+      ).ok,
+    ).toBe(true);
   });
 
   it('wants the longest gap at least the shortest', () => {
