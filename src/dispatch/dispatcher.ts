@@ -267,7 +267,9 @@ export class Dispatcher extends EventEmitter<DispatcherEvents> {
       waitMs = Math.min(waitMs, openAt.getTime() - now.getTime());
     } else {
       const due = await this.deps.store.messages.nextDueAt();
-      if (due) waitMs = Math.min(waitMs, Math.max(due.getTime() - now.getTime(), 20));
+      // Measured from after the queries: on a slow server they take a good part of the wait.
+      const untilDueMs = due ? due.getTime() - this.deps.clock.now().getTime() : waitMs;
+      waitMs = Math.min(waitMs, Math.max(untilDueMs, 20));
     }
     await this.sleep(waitMs, true);
   }
