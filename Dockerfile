@@ -14,7 +14,10 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# npm 10 in this image ignores package.json's allowScripts: keep mongodb-memory-server
+# (the embedded fallback, unused with MONGODB_URI) from fetching a MongoDB binary.
+RUN MONGOMS_DISABLE_POSTINSTALL=1 npm ci --omit=dev --no-audit --no-fund \
+  && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
 COPY commands ./commands
