@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Types } from 'mongoose';
 import { Dispatcher } from '../src/dispatch/dispatcher.js';
 import type { DispatcherSettings } from '../src/dispatch/settings.js';
 import type { RandomSource } from '../src/domain/template.js';
@@ -156,4 +157,58 @@ export function describeTimes(times: CallTimes, wallMs: number): string {
       return `${name}: ${t.calls} calls, ${mean} ms each, ${share}% of the wall time`;
     })
     .join('; ');
+}
+
+/** What one query costs per stored document on this server, and whether it used an index. */
+export interface ServerProbe {
+  documents: number;
+  /** A findOne on `status` and `priority` that matches nothing, per stored document, in µs. */
+  scanMicrosPerDoc: number;
+  /** An updateOne by `_id`, per stored document, in µs. */
+  updateByIdMicrosPerDoc: number;
+  /** The server's explain for the first query. */
+  plan: string;
+}
+
+/**
+ * Stores `documents` campaign messages in a fresh database and times a query that
+ * matches nothing and an update by `_id`: on a server that uses the indexes both cost
+ * about the same at any size; on one that scans, they grow with the collection.
+ */
+export async function probeServer(store: Store, documents = 5_000): Promise<ServerProbe> {
+  const collection = store.messages.model.collection;
+  const campaign = new Types.ObjectId();
+  const docs = Array.from({ length: documents }, (_, i) =>
+    store.messages.toDocument({
+      kind: 'campaign',
+      dedupeKey: `probe:${i}`,
+      campaignId: campaign,
+      to: `+1201555${String(i % 10_000).padStart(4, '0')}`,
+      content: 'probe',
+      notBefore: new Date(),
+    }),
+  );
+  for (let start = 0; start < documents; start += 1000) {
+    await collection.insertMany(docs.slice(start, start + 1000), { ordered: false });
+  }
+  const nothing = { status: 'pending', priority: 0 };
+  const rounds = 5;
+  const scanStarted = performance.now();
+  for (let i = 0; i < rounds; i++) await collection.findOne(nothing);
+  const scanMs = (performance.now() - scanStarted) / rounds;
+  const updateStarted = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    await collection.updateOne({ _id: docs[documents - 1 - i]!._id }, { $set: { lastError: 'x' } });
+  }
+  const updateMs = (performance.now() - updateStarted) / rounds;
+  const explained = (await collection.find(nothing).explain()) as Record<string, unknown>;
+  const plan = JSON.stringify(explained.queryPlanner ?? {});
+  const flag = explained.filterPushdown;
+  const pushdown = flag === undefined ? '' : `, filterPushdown ${String(flag)}`;
+  return {
+    documents,
+    scanMicrosPerDoc: (scanMs * 1000) / documents,
+    updateByIdMicrosPerDoc: (updateMs * 1000) / documents,
+    plan: `${plan}${pushdown}`,
+  };
 }

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { ALL_BENCHMARKS, BENCHMARKS } from './benchmarks/index.js';
 import { describeMachine, formatTable, writeResults, type RecordedResult } from './results.js';
-import { openBenchServer, runInChild, type BenchResult } from './support.js';
+import { probeServer } from './load.js';
+import { openBenchServer, openBenchStore, runInChild, type BenchResult } from './support.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('./results.md', import.meta.url));
 
@@ -32,10 +33,26 @@ function failedResult(title: string, error: unknown): BenchResult {
   };
 }
 
+/** The server, with what a scan and an update by _id cost per stored document on it. */
+async function describeServer(uri: string, kind: string): Promise<string> {
+  const bench = await openBenchStore(uri, 'probe');
+  try {
+    const probe = await probeServer(bench.store);
+    return [
+      `database ${kind}: with ${probe.documents.toLocaleString('en-US')} messages stored, a`,
+      `query matching none took ${probe.scanMicrosPerDoc.toFixed(1)} µs per stored message and`,
+      `an update by _id ${probe.updateByIdMicrosPerDoc.toFixed(1)} µs (plan ${probe.plan})`,
+    ].join(' ');
+  } finally {
+    await bench.close();
+  }
+}
+
 const benchmarks = selected();
 const server = await openBenchServer();
 const machine = describeMachine();
-process.stderr.write(`database: ${server.kind} at ${server.uri}\n${machine}\n`);
+const serverLine = await describeServer(server.uri, server.kind);
+process.stderr.write(`${serverLine}\n${machine}\n`);
 const fresh: RecordedResult[] = [];
 try {
   for (const benchmark of benchmarks) {
@@ -49,7 +66,7 @@ try {
       order: ALL_BENCHMARKS.indexOf(benchmark) + 1,
       measuredAt: new Date().toISOString(),
       machine,
-      server: `database ${server.kind}`,
+      server: serverLine,
     });
     const verdict = result.met ? 'met' : 'MISSED';
     process.stderr.write(`  ${result.figure} vs ${result.baseline}: ${verdict}\n`);

@@ -18,6 +18,7 @@ export interface SnapshotChildResult {
   rssBeforeBytes: number;
   rssPeakBytes: number;
   profile: string;
+  times: CallTimes;
 }
 
 /**
@@ -52,6 +53,7 @@ const result: SnapshotChildResult = {
   rssBeforeBytes,
   rssPeakBytes,
   profile: describeTimes(times, ms),
+  times,
 };
 writeChildResult(result);
 await close();

@@ -27,7 +27,7 @@ export interface SoakOptions {
   seed: number;
   /** Longest a restart may take to send again, from the process being up (default 5,000). */
   resumeLimitMs?: number;
-  /** Longest the whole run may take before it gives up, in ms (default 20 minutes). */
+  /** Longest the whole run may take before it gives up, in ms (default 60 minutes). */
   timeoutMs?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
@@ -44,6 +44,8 @@ export interface ProcessLife {
   /** Outbox lines when it was killed (or stopped). */
   linesAtEnd: number;
   killed: boolean;
+  /** It exited before the soak killed or stopped it. */
+  crashed: boolean;
 }
 
 /** What the soak found when it joined the outbox and the database. */
@@ -62,6 +64,8 @@ export interface SoakReport {
   /** Restarts that sent nothing within the limit while work was left. */
   slowResumes: string[];
   unknownInReview: number;
+  /** What recovery settled after the kills, summed from the bot's log. */
+  settledInDoubt: { confirmedSent: number; requeued: number; unknown: number };
   elapsedMs: number;
   ok: boolean;
 }
@@ -161,8 +165,16 @@ class BotProcess {
 
   /** SIGKILL to the whole process group, as an OOM kill or a power cut would. */
   async kill(): Promise<void> {
-    if (this.running) process.kill(-this.child.pid!, 'SIGKILL');
+    this.killGroup();
     await this.exited;
+  }
+
+  private killGroup(): void {
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      // Every process of the group has exited already.
+    }
   }
 
   /** SIGTERM, then SIGKILL to the group after `graceMs`. */
@@ -173,12 +185,8 @@ class BotProcess {
     const timer = setTimeout(force, graceMs);
     await this.exited;
     clearTimeout(timer);
-    // tsx's own child may outlive npm on SIGTERM; nothing of the group may stay behind.
-    try {
-      process.kill(-this.child.pid!, 'SIGKILL');
-    } catch {
-      // The group is already gone.
-    }
+    // Nothing of the group may outlive the soak.
+    this.killGroup();
   }
 }
 
@@ -274,13 +282,15 @@ async function live(
     return killWhen(bot, lines) || !bot.running;
   }, timeoutMs);
   const endedAt = Date.now();
+  const crashed = !bot.running;
   await bot.kill();
   return {
     startupMs: bot.upAt - bot.spawnedAt,
     resumeMs: firstNew ? Math.max(0, Date.parse(firstNew.at) - bot.upAt) : null,
     upToEndMs: endedAt - bot.upAt,
     linesAtEnd: readOutbox(rig.outbox).length,
-    killed: true,
+    killed: !crashed,
+    crashed,
   };
 }
 
@@ -312,6 +322,7 @@ async function finish(rig: SoakRig, options: SoakOptions, deadline: number) {
     inReview = unknown.filter((m) => shown.some((text) => text.includes(m.to))).length;
   }
   const endedAt = Date.now();
+  const crashed = !bot.running;
   await bot.stop();
   options.log?.(`final life: ${readOutbox(rig.outbox).length} outbox lines`);
   const life: ProcessLife = {
@@ -320,6 +331,7 @@ async function finish(rig: SoakRig, options: SoakOptions, deadline: number) {
     upToEndMs: endedAt - upAt,
     linesAtEnd: readOutbox(rig.outbox).length,
     killed: false,
+    crashed,
   };
   return { life, unknown, inReview };
 }
@@ -359,6 +371,24 @@ async function joinOutboxAndDatabase(rig: SoakRig, unknownInReview: Set<string>)
   return { lines, messages, statuses, lost, mismatched, doubled };
 }
 
+/** Sums the bot's `settled messages left in doubt` log lines: what the kills cut mid-send. */
+function settledInDoubt(logPath: string): SoakReport['settledInDoubt'] {
+  const total = { confirmedSent: 0, requeued: 0, unknown: 0 };
+  if (!existsSync(logPath)) return total;
+  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+    if (!line.includes('settled messages left in doubt')) continue;
+    try {
+      const fields = JSON.parse(line) as Partial<typeof total>;
+      total.confirmedSent += fields.confirmedSent ?? 0;
+      total.requeued += fields.requeued ?? 0;
+      total.unknown += fields.unknown ?? 0;
+    } catch {
+      // A line cut by a kill.
+    }
+  }
+  return total;
+}
+
 /**
  * Restarts that left work waiting too long: no new outbox line within `limitMs` of being
  * up while the previous life had not sent everything. A life killed before `limitMs`
@@ -382,7 +412,7 @@ function findSlowResumes(lives: ProcessLife[], messages: number, limitMs: number
  */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = Date.now();
-  const deadline = started + (options.timeoutMs ?? 20 * 60_000);
+  const deadline = started + (options.timeoutMs ?? 60 * 60_000);
   const resumeLimitMs = options.resumeLimitMs ?? 5_000;
   const rig = await setUp(options);
   const plan = killPlan(options);
@@ -412,6 +442,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       mismatched: joined.mismatched,
       slowResumes,
       unknownInReview: end.inReview,
+      settledInDoubt: settledInDoubt(rig.logPath),
       elapsedMs: Date.now() - started,
       ok: false,
     };
@@ -420,7 +451,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       report.lost.length === 0 &&
       report.doubled.length === 0 &&
       report.mismatched.length === 0 &&
-      report.slowResumes.length === 0;
+      report.slowResumes.length === 0 &&
+      lives.every((life) => !life.crashed);
     return report;
   } finally {
     await rig.tg.stop();

@@ -19,9 +19,11 @@ function summarize(report: SoakReport): string[] {
     `lost: ${report.lost.length}; numbers messaged twice: ${report.doubled.length}`,
     `recorded wrongly: ${report.mismatched.length}`,
     `unknown shown in /review: ${report.unknownInReview}`,
+    `cut mid-send and settled at restart: ${JSON.stringify(report.settledInDoubt)}`,
     `start-up times (ms): ${report.lives.map((life) => life.startupMs).join(', ')}`,
     `first send after each restart (ms after up): ${restarts.join(', ')}`,
     `slow resumes: ${report.slowResumes.join('; ') || 'none'}`,
+    `lives that exited on their own: ${report.lives.filter((life) => life.crashed).length}`,
     `took ${(report.elapsedMs / 1000).toFixed(0)} s: ${report.ok ? 'PASSED' : 'FAILED'}`,
   ];
 }

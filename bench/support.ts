@@ -1,5 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -256,34 +263,68 @@ export function sleep(delayMs: number): Promise<void> {
 }
 
 const TSX_LOADER = 'tsx';
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Runs a TypeScript file of this folder in a fresh Node process (so its memory is its
- * own) and returns the JSON it wrote to the file named by BENCH_OUTPUT. Its stderr is
- * passed through; a non-zero exit rejects.
+ * Runs a TypeScript file of this folder in a fresh Node process under tsx (so its
+ * memory is its own) and returns the JSON it wrote to the file named by BENCH_OUTPUT.
+ * Its output is passed through; a non-zero exit rejects.
  */
 export async function runInChild<T>(
   script: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<T> {
+  const path = fileURLToPath(new URL(script, import.meta.url));
   // --expose-gc lets a child collect garbage before it takes a memory baseline.
-  const nodeArgs = ['--expose-gc', '--import', TSX_LOADER];
+  return runNode<T>(['--expose-gc', '--import', TSX_LOADER, path, ...args], env);
+}
+
+/**
+ * Compiles the project to JavaScript in a temporary folder (tsc) and runs `script`
+ * (a file of this folder) from there with plain `node`, no tsx: what a process costs
+ * without compiling TypeScript as it loads. The folder is removed afterwards.
+ */
+export async function runCompiledChild<T>(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<T> {
+  const outDir = mkdtempSync(join(tmpdir(), 'cadence-bench-js-'));
+  try {
+    const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+    // Type errors elsewhere in the checkout do not stop tsc from writing the files.
+    const compiling = ['-p', REPO_ROOT, '--noEmit', 'false', '--outDir', outDir];
+    await runProcess(tsc, compiling, {}).catch(() => undefined);
+    const path = join(outDir, 'bench', script.replace(/^\.\//, '').replace(/\.ts$/, '.js'));
+    if (!existsSync(path)) throw new Error(`tsc did not produce ${path}`);
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(outDir, 'node_modules'));
+    writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
+    return await runNode<T>(['--expose-gc', path, ...args], env);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function runNode<T>(nodeArgs: string[], env: Record<string, string>): Promise<T> {
   const outDir = mkdtempSync(join(tmpdir(), 'cadence-bench-out-'));
   const output = join(outDir, 'result.json');
-  const path = fileURLToPath(new URL(script, import.meta.url));
   try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [...nodeArgs, path, ...args], {
-        env: { ...process.env, ...env, BENCH_OUTPUT: output },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      child.once('error', reject);
-      child.once('exit', (exitCode) => resolve(exitCode));
-    });
-    if (code !== 0) throw new Error(`${script} ${args.join(' ')} exited with ${code}`);
+    await runProcess(process.execPath, nodeArgs, { ...env, BENCH_OUTPUT: output });
     return JSON.parse(readFileSync(output, 'utf8')) as T;
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+async function runProcess(command: string, args: string[], env: Record<string, string>) {
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (exitCode) => resolve(exitCode));
+  });
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`);
 }

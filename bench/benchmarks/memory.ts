@@ -5,6 +5,7 @@ import {
   mb,
   openBenchStore,
   ratio,
+  runCompiledChild,
   runInChild,
   seconds,
   type BenchContext,
@@ -19,7 +20,11 @@ const MAX_RATIO = 1.3;
 const MAX_BYTES = 150 * 1024 * 1024;
 
 /** Seeds `leads` leads and a due campaign, then runs it in a process of its own. */
-async function campaignOf(ctx: BenchContext, leads: number): Promise<MemoryChildResult> {
+async function campaignOf(
+  ctx: BenchContext,
+  leads: number,
+  compiled = false,
+): Promise<MemoryChildResult> {
   const bench = await openBenchStore(ctx.uri, `memory_${leads}`);
   ctx.progress(`memory: a campaign of ${count(leads)}`);
   await insertLeads(bench.store, leads);
@@ -32,7 +37,8 @@ async function campaignOf(ctx: BenchContext, leads: number): Promise<MemoryChild
     maxDelaySeconds: 0,
   });
   const args = [bench.dbName, campaign._id.toHexString(), String(SEND_SECONDS)];
-  const result = await runInChild<MemoryChildResult>('./memory-child.ts', args);
+  const run = compiled ? runCompiledChild : runInChild;
+  const result = await run<MemoryChildResult>('./memory-child.ts', args);
   await bench.close();
   return result;
 }
@@ -48,6 +54,8 @@ function describe(leads: number, r: MemoryChildResult): string {
 async function run(ctx: BenchContext): Promise<BenchResult> {
   const small = await campaignOf(ctx, SMALL);
   const large = await campaignOf(ctx, LARGE);
+  ctx.progress('memory: the 1,000 again, compiled to JavaScript and run without tsx');
+  const plain = await campaignOf(ctx, SMALL, true);
   const growth = large.rssPeakBytes / small.rssPeakBytes;
   const complete = small.recipients === SMALL && large.recipients === LARGE;
   return {
@@ -60,7 +68,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     scale: LARGE === 100_000 ? undefined : `${count(LARGE)} leads`,
     note: [
       'Each campaign runs in a fresh Node process under tsx (as `npm start` does):',
-      `${describe(SMALL, small)} ${describe(LARGE, large)}`,
+      `${describe(SMALL, small)} ${describe(LARGE, large)} Without tsx (the project compiled`,
+      `by tsc, run by plain node) the ${describe(SMALL, plain)}`,
     ].join(' '),
   };
 }

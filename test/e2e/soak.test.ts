@@ -18,12 +18,14 @@ describe('the bot process killed with SIGKILL while a campaign sends', () => {
       timeoutMs: 4 * 60_000,
     });
 
-    const context = JSON.stringify({ seed: SEED, lives: report.lives, statuses: report.statuses });
+    const { lives, statuses, settledInDoubt } = report;
+    const context = JSON.stringify({ seed: SEED, lives, statuses, settledInDoubt });
     expect(report.lives.filter((life) => life.killed), context).toHaveLength(KILLS);
     expect(report.lost, context).toEqual([]);
     expect(report.doubled, context).toEqual([]);
     expect(report.mismatched, context).toEqual([]);
     expect(report.slowResumes, context).toEqual([]);
+    expect(report.lives.filter((life) => life.crashed), context).toEqual([]);
     expect(report.ok, context).toBe(true);
   }, 5 * 60_000);
 });
