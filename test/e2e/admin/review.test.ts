@@ -42,6 +42,8 @@ async function unknownMessage(content: string, to: string) {
       dedupeKey: `system:review-test:${to}`,
       content,
       to,
+      // Not due: the running dispatcher must not claim it before it becomes unknown.
+      notBefore: new Date(Date.now() + 60 * 60_000),
     }),
   );
   await h.store.messages.model.updateOne(
