@@ -77,9 +77,12 @@ export function writeResults(path: string, fresh: RecordedResult[]): RecordedRes
   const merged = [...readRecorded(path).filter((r) => !names.has(r.name)), ...fresh].sort(
     (a, b) => a.order - b.order,
   );
-  const describeRun = (r: RecordedResult) =>
-    `${r.measuredAt.slice(0, 10)}: ${r.machine}; ${r.server}`;
-  const runs = [...new Set(merged.map(describeRun))];
+  const describeRun = (r: RecordedResult) => `${r.machine}; ${r.server}`;
+  const runs = [...new Set(merged.map(describeRun))].map((run) => {
+    const rows = merged.filter((r) => describeRun(r) === run);
+    const day = rows[0]!.measuredAt.slice(0, 10);
+    return `Rows ${rows.map((r) => r.order).join(', ')} (${day}): ${run}`;
+  });
   const notes = merged
     .filter((r) => r.note)
     .map((r) => `### ${r.order}. ${r.name}\n\n${r.note}\n`)

@@ -239,15 +239,36 @@ async function setUp(options: SoakOptions): Promise<SoakRig> {
   };
 }
 
+/** A kill after the outbox reaches `line`, `jitterMs` later (so it lands anywhere in a send). */
+interface ProgressKill {
+  line: number;
+  jitterMs: number;
+}
+
+/** Longest jitter after the target line: about one send on FerretDB with a few thousand stored. */
+const MAX_JITTER_MS = 300;
+
 /** Where each kill lands: the first at a random moment of the start-up, the rest by progress. */
-function killPlan(options: SoakOptions): { firstDelayMs: number; atLines: number[] } {
+function killPlan(options: SoakOptions): { firstDelayMs: number; later: ProgressKill[] } {
   const random = seededRandom(options.seed);
   const firstDelayMs = Math.floor(random() * 3_000);
   const lines = new Set<number>();
   while (lines.size < options.kills - 1) {
     lines.add(1 + Math.floor(random() * Math.floor(options.messages * 0.95)));
   }
-  return { firstDelayMs, atLines: [...lines].sort((a, b) => a - b) };
+  const later = [...lines]
+    .sort((a, b) => a - b)
+    .map((line) => ({ line, jitterMs: Math.floor(random() * MAX_JITTER_MS) }));
+  return { firstDelayMs, later };
+}
+
+/** True once the outbox has reached the kill's line and its jitter has passed. */
+function progressReached(kill: ProgressKill): (bot: BotProcess, lines: number) => boolean {
+  let reachedAt: number | undefined;
+  return (_, lines) => {
+    if (lines >= kill.line) reachedAt ??= Date.now();
+    return reachedAt !== undefined && Date.now() - reachedAt >= kill.jitterMs;
+  };
 }
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 25) {
@@ -421,8 +442,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const first = await live(rig, (bot) => Date.now() - bot.upAt! >= plan.firstDelayMs, 60_000);
     lives.push(first);
     options.log?.(`kill 1 at ${plan.firstDelayMs} ms after up: ${first.linesAtEnd} lines`);
-    for (const [i, target] of plan.atLines.entries()) {
-      const life = await live(rig, (_, lines) => lines >= target, deadline - Date.now());
+    for (const [i, kill] of plan.later.entries()) {
+      const life = await live(rig, progressReached(kill), deadline - Date.now());
       lives.push(life);
       options.log?.(`kill ${i + 2} at ${life.linesAtEnd} lines (resumed in ${life.resumeMs} ms)`);
     }
