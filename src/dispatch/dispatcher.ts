@@ -61,9 +61,8 @@ const ALL_KINDS = Object.keys(MESSAGE_PRIORITY) as MessageKind[];
 /**
  * How long kinds that had nothing due are left out of claims (a wake ends it sooner).
  * A claim for a kind with nothing due is an index probe on MongoDB but a scan of the
- * whole collection on FerretDB 1.24: asking for system and sequence messages before
- * every campaign message halved throughput there (300 messages: 79 ms per claim
- * against 5.5 ms for the campaign kind alone).
+ * whole collection on FerretDB 1.24: with 1,000 due campaign messages stored, a claim
+ * asking all three kinds took 153 ms there, one asking for campaigns only 14 ms.
  */
 const QUIET_KINDS_RECHECK_MS = 2_000;
 const ERROR_PAUSE_MS = 1_000;
